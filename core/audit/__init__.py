@@ -1,0 +1,1 @@
+"""Distill-and-Compare audit of a black-box risk score."""

@@ -1,0 +1,55 @@
+"""One colour scheme and one vocabulary for the app, the reports and the docs.
+
+Colours come from the Okabe-Ito palette, which stays distinguishable under the
+common forms of colour blindness. Student and outcome model use blue and
+orange, never red and green.
+"""
+
+from __future__ import annotations
+
+# Audit workflow.
+STUDENT = "#0072B2"  # blue: the student, which mimics the black-box score
+OUTCOME = "#E69F00"  # orange: the outcome model, trained on what really happened
+DIFFERENCE = "#444444"  # dark grey: student minus outcome
+TRUTH = "#000000"  # black dashed: the known truth of a synthetic scenario
+FLAG = "#D55E00"  # vermillion: a term flagged as different
+DENSITY = "#BBBBBB"  # light grey: where the data are
+
+# Wavelet workflow.
+LEARNED = "#0072B2"  # the distilled (learned) wavelet
+INITIAL = "#999999"  # the wavelet training started from
+SIGNAL = "#000000"  # the original signal
+RECONSTRUCTION = "#009E73"  # rebuilt from all coefficients
+DISTILLED = "#CC79A7"  # rebuilt from the top-k attributed coefficients
+
+SEQUENTIAL = "Cividis"  # heatmaps of one sign
+DIVERGING = "RdBu_r"  # heatmaps centred on zero
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+# Vocabulary: every label a user reads comes from here.
+LABELS = {
+    "student": "Student (mimics the score)",
+    "outcome": "Outcome model (learns from real outcomes)",
+    "difference": "Difference (student − outcome)",
+    "truth": "True shape",
+    "logit": "Contribution to log-odds",
+    "learned": "Distilled wavelet",
+    "initial": "Initial wavelet",
+    "signal": "Original signal",
+    "reconstruction": "Rebuilt from all coefficients",
+    "distilled": "Rebuilt from top-k attributed coefficients",
+}
+
+
+def plotly_layout(**overrides) -> dict:
+    """Base plotly layout shared by every figure."""
+    layout = dict(
+        font=dict(family=FONT, size=13),
+        template="plotly_white",
+        margin=dict(l=60, r=20, t=50, b=50),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        hoverlabel=dict(namelength=-1),
+    )
+    layout.update(overrides)
+    return layout

@@ -1,0 +1,1 @@
+"""Adaptive Wavelet Distillation of a neural network."""

@@ -1,0 +1,99 @@
+"""Background jobs that survive reruns.
+
+Streamlit reruns the whole script on every widget change, and a rerun kills
+work done in the script body. A :class:`Job` runs its function on a thread
+instead; the thread never calls ``st.*``. It only records progress on the Job,
+which a polling ``st.fragment`` renders. A Job lives in ``st.session_state`` so
+a stray click, or a visit to another page, leaves it running.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from core.errors import InputError
+from core.progress import Cancelled
+
+
+@dataclass
+class Job:
+    """A function running on a daemon thread, with progress and cancel.
+
+    The function is called as ``fn(*args, progress=callback, **kwargs)``. The
+    callback records ``fraction``, ``message`` and any ``details`` (e.g. a loss
+    per term, appended to ``history``), and raises :class:`Cancelled` once
+    :meth:`cancel` has been called.
+    """
+
+    name: str
+    fraction: float = 0.0
+    message: str = "Starting…"
+    history: list[dict[str, Any]] = field(default_factory=list)
+    result: Any = None
+    error: Exception | None = None
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+    _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return self.finished is None
+
+    @property
+    def cancelled(self) -> bool:
+        return isinstance(self.error, Cancelled)
+
+    @property
+    def elapsed(self) -> float:
+        return (self.finished or time.monotonic()) - self.started
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next progress report."""
+        self._cancel.set()
+
+    def report(self, fraction: float, message: str, **details: Any) -> None:
+        if self._cancel.is_set():
+            raise Cancelled(self.name)
+        self.fraction, self.message = float(fraction), message
+        if details:
+            self.history.append({"fraction": float(fraction), **details})
+
+    def wait(self, timeout: float | None = None) -> "Job":
+        """Block until the job ends (used by tests and AppTest runs)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self
+
+
+def start_job(name: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Job:
+    """Start ``fn`` on a daemon thread and return its :class:`Job`."""
+    job = Job(name=name)
+
+    def target() -> None:
+        try:
+            job.result = fn(*args, progress=job.report, **kwargs)
+            job.fraction, job.message = 1.0, "Done"
+        except (Cancelled, InputError) as exc:
+            job.error = exc
+        except Exception as exc:  # shown to the user as a message, never a traceback
+            job.error = exc
+        finally:
+            job.finished = time.monotonic()
+
+    job._thread = threading.Thread(target=target, name=f"job-{name}", daemon=True)
+    job._thread.start()
+    return job
+
+
+def error_message(error: Exception) -> tuple[str, str]:
+    """Return (problem, what to do next) for any job error."""
+    if isinstance(error, InputError):
+        return error.problem, error.fix
+    if isinstance(error, Cancelled):
+        return "The run was cancelled.", "Change the settings if you like and run again."
+    return (f"The run failed: {type(error).__name__}: {error}",
+            "Try the fast preset or fewer rows; if it keeps failing, report it with the settings you used.")
