@@ -39,6 +39,19 @@ LABELS = {
     "signal": "Original signal",
     "reconstruction": "Rebuilt from all coefficients",
     "distilled": "Rebuilt from top-k attributed coefficients",
+    # Audit workflow (added with the audit engine).
+    "interval": "95% interval",
+    "bags": "Student refitted on other bags",
+    "rows": "Rows",
+    "raw_score": "Black-box score",
+    "calibrated": "Calibrated probability",
+    "observed_rate": "Share with the outcome",
+    "perfect": "Perfect calibration",
+    "discrepancy": "Average gap between the models (log-odds)",
+    "student_residual": "Score left unexplained by the features",
+    "outcome_residual": "Outcome left unexplained by the features",
+    "flagged": "Differs",
+    "not_flagged": "No material difference",
 }
 
 

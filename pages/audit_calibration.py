@@ -1,5 +1,82 @@
-"""Calibration page (not built yet)."""
+"""Calibration: turn the score into a probability, and see how well it matches outcomes, per group."""
 
-from ui.placeholder import not_built_yet
+import streamlit as st
 
-not_built_yet("Calibration", "Here you will turn the risk score into a probability and check it with reliability diagrams.")
+from core.audit import plots
+from core.audit.spec import CALIBRATION_METHODS
+from ui import keys
+from ui.audit_cache import calibration_preview, problems
+from ui.audit_readings import calibration_gap_reading
+from ui.audit_runs import latest
+from ui.audit_state import current_spec, run_key
+from ui.audit_view import chart, require_data, show_problems
+
+METHOD_LABELS = {"none": "None", "isotonic": "Isotonic", "platt": "Platt", "spline": "Spline"}
+METHOD_HELP = {
+    "none": "The score already is a probability (0 to 1); it is used as it is.",
+    "isotonic": "A step function that only goes up: flexible, no shape assumed. Good for deciles.",
+    "platt": "A straight line on the log-odds scale: smooth, but assumes a simple shape.",
+    "spline": "A smooth curve that only goes up, as in the original paper: between the two.",
+}
+
+st.title("Calibration")
+st.markdown("A risk score is not yet a probability: a decile of 7 means nothing on its own. Calibration maps each "
+            "score to the **share of people with that score who had the outcome**, fitted on training rows only. "
+            "The student then mimics this calibrated score on the log-odds scale.")
+source, dataset = require_data()
+
+if st.session_state.get(keys.AUDIT_CALIBRATION_WIDGET) != st.session_state.get(keys.AUDIT_CALIBRATION):
+    st.session_state[keys.AUDIT_CALIBRATION_WIDGET] = st.session_state.get(keys.AUDIT_CALIBRATION, "isotonic")
+
+
+def _store_method() -> None:
+    st.session_state[keys.AUDIT_CALIBRATION] = st.session_state[keys.AUDIT_CALIBRATION_WIDGET] or "isotonic"
+
+
+method = st.segmented_control("Method", CALIBRATION_METHODS, format_func=METHOD_LABELS.get, required=True,
+                              key=keys.AUDIT_CALIBRATION_WIDGET, on_change=_store_method,
+                              help="  \n".join(f"**{METHOD_LABELS[m]}**: {h}" for m, h in METHOD_HELP.items()))
+st.caption(METHOD_HELP[method])
+spec = current_spec()
+trouble = problems(source.sha256, dataset.frame, spec)
+show_problems(trouble, "calibration")
+if any(p.severity == "error" for p in trouble):
+    st.stop()
+
+# The audit's own calibration when its run matches these settings; otherwise a preview (no models fitted).
+found = latest()
+if found is not None and found[0] == run_key(source.sha256, spec):
+    cal = found[1].calibration
+else:
+    cal = calibration_preview(source.sha256, dataset.frame, spec)
+    if found is not None:
+        st.info("Preview for the method chosen here. Press **Run** on *Student vs outcome* to audit with it.",
+                icon=":material/visibility:")
+
+if not cal.monotone:
+    st.warning("The fitted mapping is not monotone: a higher score does not always mean a higher probability.",
+               icon=":material/warning:")
+
+chart(plots.calibration_mapping_figure(cal),
+      f"Line chart of the {cal.method} calibration: black-box score on the x axis, calibrated "
+      "probability on the y axis, over dots for the observed share with the outcome at each score.")
+
+st.subheader("Does the score match what happened?")
+st.markdown(calibration_gap_reading(cal, "All"))
+chart(plots.reliability_figure(cal, "All"),
+      "Two reliability diagrams, before and after calibration: mean score per bin against the observed "
+      "share with the outcome; dot size shows rows per bin; the diagonal is perfect calibration.")
+
+groups = sorted({t.group for t in cal.reliability if t.group != "All"})
+if groups:
+    st.subheader("Per protected group")
+    st.caption("After calibration every group should lie on the diagonal. A group above it is under-predicted "
+               "by the score; a group below it is over-predicted.")
+    for group in groups:
+        st.markdown(calibration_gap_reading(cal, group))
+    stage = st.segmented_control("Show", ["after", "before"], required=True, default="after", key=keys.AUDIT_CAL_STAGE,
+                                 format_func={"after": "After calibration", "before": "Raw score"}.get)
+    chart(plots.reliability_by_group_figure(cal, stage=stage),
+          f"Reliability lines, one per protected group ({', '.join(groups)}), "
+          f"{'after calibration' if stage == 'after' else 'for the raw score'}.")
+st.caption(f"Reliability is measured on {cal.evaluated_on}; the calibration itself is fitted on training rows.")

@@ -1,5 +1,139 @@
-"""Student vs outcome page (not built yet)."""
+"""Student vs outcome: run the audit, then compare the two models term by term."""
 
-from ui.placeholder import not_built_yet
+import streamlit as st
 
-not_built_yet("Student vs outcome", "Here you will train the student and the outcome model and compare them feature by feature.")
+from core import theme
+from core.audit import plots
+from core.audit.spec import PRESETS
+from ui import keys
+from ui.audit_readings import accuracy_reading, fidelity_reading, shape_alt, term_reading
+from ui.audit_runs import latest, start_run
+from ui.audit_view import chart, require_data, stale_notice
+from ui.audit_state import DEFAULT_PRESET, PRESET_LABELS, current_spec, preset_help, settings
+from ui.feedback import follow_job, show_job_error
+
+st.title("Student vs outcome")
+st.markdown(
+    f"<span style='color:{theme.STUDENT}'>■</span> **Blue: the student**, which mimics the black-box score. "
+    f"<span style='color:{theme.OUTCOME}'>■</span> **Orange: the outcome model**, which learns from what really "
+    "happened. Where they part, the score uses a feature differently from what the outcomes justify.",
+    unsafe_allow_html=True,
+)
+source, dataset = require_data()
+
+# --- settings and Run -----------------------------------------------------
+current = settings()
+found = latest()
+summary = (f"{PRESET_LABELS[current.get('preset') or DEFAULT_PRESET]} preset · seed {current.get('random_state', 0)}"
+           + (f" · {current['interactions']} pairs" if current.get("interactions") is not None else "")
+           + (f" · {current['outer_bags']} bags" if current.get("outer_bags") is not None else ""))
+with st.expander(f"Settings: {summary}", icon=":material/settings:", expanded=found is None):
+    with st.form(keys.AUDIT_SETTINGS_FORM, border=False):
+        c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
+        preset = c1.segmented_control("Preset", list(PRESETS), format_func=PRESET_LABELS.get, required=True,
+                                      default=current.get("preset") or DEFAULT_PRESET,
+                                      key=keys.AUDIT_SETTINGS_PREFIX + "preset", help=preset_help())
+        interactions = c2.number_input("Pairs", min_value=0, max_value=10, step=1, value=current.get("interactions"),
+                                       placeholder="preset", key=keys.AUDIT_SETTINGS_PREFIX + "interactions",
+                                       help="Interaction terms (pairs of features). Empty: the preset's number.")
+        bags = c3.number_input("Bags", min_value=2, max_value=100, step=1, value=current.get("outer_bags"),
+                               placeholder="preset", key=keys.AUDIT_SETTINGS_PREFIX + "outer_bags",
+                               help="Outer bags shared by both models; intervals and stability come from them. "
+                                    "Empty: the preset's number.")
+        seed = c4.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1,
+                               value=current.get("random_state", 0), key=keys.AUDIT_SETTINGS_PREFIX + "random_state",
+                               help="The same seed, data and settings give the same results.")
+        if st.form_submit_button("Run", icon=":material/play_arrow:", type="primary"):
+            st.session_state[keys.AUDIT_SETTINGS] = {"preset": preset or DEFAULT_PRESET, "interactions": interactions,
+                                                     "outer_bags": bags, "random_state": int(seed)}
+            start_run(source, dataset, current_spec())
+
+job = follow_job(keys.AUDIT_JOB)
+if job is not None and job.running:
+    st.caption("Fitting both models on every bag. You can read the Calibration page meanwhile; "
+               "the fit keeps running.")
+if job is not None and not job.running and job.error is not None:
+    show_job_error(job)
+
+found = latest()
+if found is None:
+    if job is None or not job.running:
+        st.info("Press **Run** to fit the student and the outcome model. You can visit other pages meanwhile.",
+                icon=":material/play_arrow:")
+    st.stop()
+key, result = found
+stale_notice(key, source)
+
+# --- headline -------------------------------------------------------------
+ranked = result.ranking()
+flagged = [t.name for t in ranked if t.differs]
+if flagged:
+    st.error(f"**The score departs from the outcomes on: {', '.join(flagged)}.** "
+             "These features are used differently from what the real outcomes justify.", icon=":material/flag:")
+else:
+    st.success("**No feature shows a material difference.** The score uses each feature about as much as "
+               "the outcomes justify.", icon=":material/check_circle:")
+
+# --- cards ----------------------------------------------------------------
+fid, acc = st.columns(2, gap="medium")
+with fid.container(border=True):
+    st.markdown(f"<span style='color:{theme.STUDENT}'>■</span> **Student fidelity** (held-out rows)",
+                unsafe_allow_html=True)
+    a, b = st.columns(2)
+    a.metric("R²", f"{result.fidelity.r2:.3f}", help="Share of the calibrated score's variation the student reproduces.")
+    b.metric("RMSE (log-odds)", f"{result.fidelity.rmse:.3f}", help="Typical gap between student and calibrated score.")
+    st.caption(fidelity_reading(result.fidelity.r2, result.fidelity.rmse))
+with acc.container(border=True):
+    st.markdown(f"<span style='color:{theme.OUTCOME}'>■</span> **Outcome accuracy** (held-out rows)",
+                unsafe_allow_html=True)
+    a, b, c = st.columns(3)
+    a.metric("AUC", f"{result.accuracy.auc:.3f}", help="0.5 is guessing, 1 is perfect ranking.")
+    b.metric("Log-loss", f"{result.accuracy.log_loss:.3f}", help="Lower is better.")
+    c.metric("Brier", f"{result.accuracy.brier:.3f}", help="Mean squared error of the predicted probability; lower is better.")
+    st.caption(accuracy_reading(result.accuracy.auc, result.accuracy.log_loss, result.accuracy.brier,
+                                result.accuracy.base_rate))
+
+# --- ranking --------------------------------------------------------------
+chart(plots.discrepancy_ranking_figure(ranked),
+      "Horizontal bar chart ranking features by the average gap between student and outcome model, "
+      f"with 95% intervals; flagged features in red: {', '.join(flagged) or 'none'}.")
+
+# --- one term in detail ---------------------------------------------------
+st.subheader("Feature by feature")
+mains = [t for t in ranked if hasattr(t, "student_bags")]
+names = [t.name for t in mains]
+if st.session_state.get(keys.AUDIT_FEATURE) not in names:
+    st.session_state.pop(keys.AUDIT_FEATURE, None)
+pick, toggles = st.columns([2, 3], vertical_alignment="bottom")
+name = pick.selectbox("Feature (largest gap first)", names, key=keys.AUDIT_FEATURE,
+                      format_func=lambda n: f"⚑ {n} — differs" if result.term(n).differs else n)
+with toggles:
+    truth = result.truth
+    show_truth = False
+    if truth is not None:
+        show_truth = st.toggle("Show truth", key=keys.AUDIT_SHOW_TRUTH,
+                               help="This scenario is made up, so its true shapes are known: black dashed lines.")
+    show_bags = st.toggle("Show refitted students", key=keys.AUDIT_SHOW_BAGS,
+                          help="Thin blue lines: the student fitted on each outer bag. When they fan out, equally "
+                               "accurate students tell different stories about this feature.")
+term = result.term(name)
+(st.error if term.differs else st.info)(term_reading(term), icon=":material/flag:" if term.differs else ":material/info:")
+true_shape = truth.shape(name) if show_truth and truth is not None else None
+chart(plots.term_shape_figure(term, truth=true_shape, show_bags=show_bags),
+      shape_alt(term, true_shape is not None, show_bags))
+chart(plots.difference_figure(term),
+      f"Chart of the gap between student and outcome model for {name}, with its 95% interval; "
+      f"a material gap on {term.differs_share:.0%} of rows.")
+if term.stability_ratio > 0.5:
+    st.warning(f"**Students disagree about {name}.** Refitted students vary by {term.stability:.2f} log-odds, "
+               f"{term.stability_ratio:.0%} of the feature's own effect: read this shape with care.",
+               icon=":material/ssid_chart:")
+
+# --- pairs ----------------------------------------------------------------
+if result.pairs:
+    st.subheader("Pairs of features")
+    st.caption("Interactions after moving their main effects into the single-feature terms above.")
+    for pair in sorted(result.pairs, key=lambda p: -p.discrepancy):
+        chart(plots.pair_heatmaps_figure(pair),
+              f"Three heatmaps for the pair {pair.name}: student, outcome model and their difference"
+              f"{' (differs)' if pair.differs else ''}.")

@@ -1,5 +1,54 @@
-"""Missing features page (not built yet)."""
+"""Missing features: do the student and the outcome model fail on the same people?"""
 
-from ui.placeholder import not_built_yet
+import pandas as pd
+import streamlit as st
 
-not_built_yet("Missing features", "Here you will test whether the black box probably saw features the audit data lacks.")
+from core.audit import plots
+from ui.audit_view import chart, require_result, stale_notice
+
+st.title("Missing features")
+st.markdown("The student's errors are the part of the score the audit's features cannot explain; the outcome "
+            "model's errors are the part of the outcome they cannot explain. **If both go wrong on the same "
+            "people, the score probably used information this data lacks**, and that information also predicts "
+            "the outcome.")
+source, key, result = require_result()
+stale_notice(key, source)
+test = result.missing
+
+headline, _, rest = test.verdict.partition(": ")
+message = f"**{headline}:** {rest}" if rest and len(headline) < 60 else test.verdict
+(st.error if test.likely_missing else st.success)(
+    message, icon=":material/search:" if test.likely_missing else ":material/check_circle:")
+
+
+def _cell(c) -> str:
+    return f"{c.estimate:+.3f}  ({c.ci_low:+.3f} to {c.ci_high:+.3f})".replace("-", "−")
+
+
+table = pd.DataFrame({
+    "Correlation": [c.method.capitalize() for c in test.signed],
+    "Signed residuals: estimate (95% interval)": [_cell(c) for c in test.signed],
+    "Absolute residuals: estimate (95% interval)": [_cell(c) for c in test.absolute],
+}).set_index("Correlation")
+st.subheader("Residual correlations")
+st.table(table)
+st.caption(f"{test.n_rows:,} held-out rows; intervals from {test.n_bootstrap:,} bootstrap resamples"
+           + (f" of {test.bootstrap_rows:,} rows" if test.bootstrap_rows != test.n_rows else "")
+           + ". Signed residuals are the headline; absolute residuals ask whether both models are *unsure* "
+             "about the same people, whatever the direction.")
+
+chart(plots.residual_figure(test),
+      "Scatter of held-out rows: the score left unexplained by the features (x) against the outcome left "
+      "unexplained (y), with a trend line; a rising trend means both models miss on the same people. "
+      f"Pearson r = {test.get('pearson').estimate:.2f}.")
+
+with st.container(border=True):
+    st.markdown("**Read with care**")
+    st.markdown(
+        "- This is a heuristic, not a proof.\n"
+        "- A correlation can also come from both models missing the same pattern, such as an interaction "
+        "left out or a shape they cannot fit.\n"
+        "- No correlation does not prove that nothing is missing: a hidden input may change the score "
+        "without changing outcomes.\n"
+        "- Residuals come from held-out rows, so the models did not see these people while learning."
+    )

@@ -1,5 +1,102 @@
-"""Distill page (not built yet)."""
+"""Distill: learn a wavelet that keeps what the teacher network uses."""
 
-from ui.placeholder import not_built_yet
+import streamlit as st
 
-not_built_yet("Distill", "Here you will learn a wavelet whose few coefficients keep what the teacher uses.")
+from core.wavelets import plots
+from core.wavelets.transform import max_levels
+from ui import keys
+from ui.feedback import follow_job, show_job_error
+from ui.navigation import page_for
+from ui.wavelet_charts import chart, distill_live
+from ui.wavelet_data import current_source
+from ui.wavelet_forms import DISTILL_DEFAULTS, distill_form, saved
+from ui.wavelet_runs import collect, current_result, current_sweep, current_teacher, request_distill, request_sweep
+from ui.wavelet_views import teacher_summary, validity_badges
+
+st.title("Distill")
+st.caption("Step 2 of 4 · Learn a wavelet whose few largest coefficients carry what the teacher network uses.")
+collect()
+
+source = current_source()
+entry = current_teacher()
+ready = source is not None and entry is not None and entry["data_key"] == source.key
+if not ready:
+    st.info("First choose signals and train a teacher network.", icon=":material/info:")
+    st.page_link(page_for("wavelet-signals").path, label="Go to Signals and teacher", icon=":material/arrow_back:")
+else:
+    teacher_summary(source, entry["teacher"])
+
+with st.expander("What the settings mean", icon=":material/help:"):
+    st.markdown(
+        "AWD adjusts the wavelet's lowpass filter *h* (the highpass filter *g* follows from it) to minimise\n\n"
+        "**reconstruction error + validity penalties + λ · |coefficients| + γ · |attributions|**\n\n"
+        "- *Attributions* measure how much the teacher's output changes with each wavelet coefficient "
+        "(TRIM saliency). A large **γ** asks for a wavelet in which the network depends on only a few coefficients.\n"
+        "- **λ** asks for few large coefficients of the signal itself, whatever the network does.\n"
+        "- The *validity penalties* keep *h* a real orthogonal wavelet, so the signal can be rebuilt exactly. "
+        "The *lattice* parametrization guarantees that instead.\n"
+        "- Distill also fits the same objective with γ = 0, to show what the network adds.")
+
+levels_cap = max_levels(source.dataset.length) if source is not None else 4
+settings = distill_form(levels_cap, disabled=not ready)
+if settings is not None and ready:
+    t_key = st.session_state[keys.WAVELET_TEACHER]
+    outcome = request_distill(t_key, source.dataset, entry["teacher"], {**entry["settings"], **settings})
+    if outcome == "reused":
+        st.toast("Already distilled with these settings; showing the stored result.")
+    elif outcome == "busy":
+        st.warning("A distillation is still running. Cancel it first, or wait for it to finish.",
+                   icon=":material/hourglass:")
+
+job = follow_job(keys.WAVELET_DISTILL_JOB, details=distill_live, interval=1.0)
+if job is not None and not job.running and job.error is not None:
+    show_job_error(job)
+
+done = current_result()
+if ready and done is not None and done["teacher_key"] == st.session_state.get(keys.WAVELET_TEACHER) \
+        and not (job and job.running):
+    result = done["result"]
+    d = result.downstream
+    metric = "R²" if d.metric == "r2" else "accuracy"
+    st.success(f"**Distilled** in {result.timings.get('distill', 0):.0f} s. A linear model on the top "
+               f"{d.top_k} coefficients per level reaches held-out {metric} **{d.awd:.3f}** "
+               f"(teacher {d.teacher:.3f}, initial {result.settings.wavelet} {d.init_wavelet:.3f}).",
+               icon=":material/check_circle:")
+    validity_badges(result.validity)
+    chart(plots.filters_figure(result.filter, result.init_filter, initial_name=result.settings.wavelet),
+          f"Filter taps of the distilled wavelet beside the initial {result.settings.wavelet}.")
+    chart(plots.loss_figure(result.loss_history), "Each term of the AWD objective per epoch, on a log scale.")
+    st.page_link(page_for("wavelet-explore").path, label="Next: explore what the network looks at",
+                 icon=":material/arrow_forward:")
+
+if ready:
+    with st.expander("Optional: sweep γ and pick it by cross-validation", icon=":material/tune:"):
+        st.markdown("Fits AWD for several γ with the settings above, each run starting from the previous "
+                    "filter, and scores each with 3-fold cross-validation of the linear model on the training "
+                    "signals. Explore then shows the path.")
+        with st.form("wavelet_sweep_form", border=False):
+            text = st.text_input("γ values (comma-separated)", "0, 0.1, 1, 10")
+            go = st.form_submit_button("Run the sweep", icon=":material/play_arrow:")
+        if go:
+            try:
+                gammas = sorted({float(v) for v in text.replace(";", ",").split(",") if v.strip()})
+            except ValueError:
+                gammas = []
+            if not gammas or min(gammas) < 0:
+                st.error("**The γ values could not be read.**  \nWrite numbers ≥ 0 separated by commas, "
+                         "e.g. 0, 0.1, 1, 10.", icon=":material/error:")
+            else:
+                outcome = request_sweep(st.session_state[keys.WAVELET_TEACHER], source.dataset, entry["teacher"],
+                                        {**entry["settings"], **saved(keys.WAVELET_SETTINGS, DISTILL_DEFAULTS)},
+                                        gammas)
+                if outcome == "reused":
+                    st.toast("This sweep already ran; Explore shows it.")
+                elif outcome == "busy":
+                    st.warning("A sweep is still running.", icon=":material/hourglass:")
+        sweep_job = follow_job(keys.WAVELET_SWEEP_JOB, interval=1.0)
+        if sweep_job is not None and not sweep_job.running and sweep_job.error is not None:
+            show_job_error(sweep_job)
+        elif current_sweep() is not None:
+            best = current_sweep().best
+            st.success(f"Sweep done: γ = {best.gamma:g} scores best ({best.cv_score:.3f}). See Explore.",
+                       icon=":material/check_circle:")

@@ -1,5 +1,89 @@
-"""Explore page (not built yet)."""
+"""Explore: the distilled wavelet, its validity, and what the network looks at in each signal."""
 
-from ui.placeholder import not_built_yet
+import numpy as np
+import streamlit as st
 
-not_built_yet("Explore", "Here you will see the learned filters, wavelets and the signals rebuilt from distilled coefficients.")
+from core.wavelets import plots
+from ui import keys
+from ui.navigation import page_for
+from ui.wavelet_charts import chart
+from ui.wavelet_data import current_source
+from ui.wavelet_runs import collect, current_result, current_teacher, current_sweep
+from ui.wavelet_views import downstream_table, metric_name, sample_view, teacher_summary, validity_badges
+
+st.title("Explore")
+st.caption("Step 3 of 4 · What the distilled wavelet looks like, whether it is valid, and which parts of each "
+           "signal the network relies on.")
+collect()
+
+source, entry, done = current_source(), current_teacher(), current_result()
+if done is None or entry is None or source is None or done["teacher_key"] != st.session_state.get(keys.WAVELET_TEACHER):
+    st.info("Nothing distilled yet for these signals and this teacher.", icon=":material/info:")
+    st.page_link(page_for("wavelet-distill").path, label="Go to Distill", icon=":material/arrow_back:")
+    st.stop()
+
+result, teacher = done["result"], entry["teacher"]
+s = result.settings
+teacher_summary(source, teacher)
+st.caption(f"Distilled from {s.wavelet}, {s.levels} levels, {s.mode} mode, λ = {s.lam:g}, γ = {s.gamma:g}, "
+           f"{s.epochs} epochs, {s.parametrization} parametrization.")
+validity_badges(result.validity)
+
+st.subheader("What the network looks at")
+test_rows = np.flatnonzero(result.split == "test")
+left, right = st.columns(2)
+pick = left.number_input(f"Test signal (1–{len(test_rows):,})", 1, len(test_rows), 1, key=keys.WAVELET_SAMPLE,
+                         help="Signals the teacher and the wavelet never trained on.")
+top_k = right.slider("Keep the top-k attributed coefficients per level", 1, max(result.coeff_lengths), s.top_k,
+                     help="The distilled signal is rebuilt from only these coefficients.")
+row = int(test_rows[pick - 1])
+rec = sample_view(st.session_state[keys.WAVELET_RESULT], row, int(top_k), source.dataset.X[row], result,
+                  teacher.model)
+kept = sum(int(k.sum()) for k in rec.kept)
+st.markdown(
+    f"Signal {row}: target **{result.y[row]:.3g}**, teacher output **{rec.teacher_output:.3g}** on the original and "
+    f"**{rec.teacher_output_distilled:.3g}** on the pink signal rebuilt from only {kept} of "
+    f"{sum(result.coeff_lengths)} coefficients. Where the pink line follows the black one is what the network "
+    f"uses; where it is flat, the network does not care.")
+chart(plots.reconstruction_figure(rec),
+      f"Signal {row}: the original (black), rebuilt from all coefficients (green, dashed), and rebuilt from the "
+      f"top {top_k} attributed coefficients per level (pink).")
+chart(plots.scalogram_figure(rec),
+      "Two heatmaps, one row per wavelet level: the signal's coefficients, and the network's attribution to each.")
+truth = result.dataset.get("truth") or {}
+if "positions" in truth:
+    st.info(f"**Known answer:** the target is built from {truth['wavelet']} coefficients "
+            f"{', '.join(map(str, truth['positions']))} of {truth['level_name']}. In the attribution heatmap, the "
+            f"network's attention should concentrate on that row.", icon=":material/lightbulb:")
+
+st.subheader("The distilled wavelet")
+chart(plots.filters_figure(result.filter, result.init_filter, initial_name=s.wavelet),
+      f"Filter taps: lowpass h and highpass g of the distilled wavelet (blue) and the initial {s.wavelet} (grey).")
+chart(plots.wavefun_figure(result.filter, result.init_filter, initial_name=s.wavelet),
+      "The wavelet function psi and scaling function phi of the distilled and the initial wavelet.")
+with st.expander("Validity residuals compared with the initial wavelet", icon=":material/rule:"):
+    chart(plots.validity_figure(result.validity, result.init_validity),
+          "Bar chart of each validity residual on a log scale, distilled vs initial, with the pass threshold.")
+
+st.subheader("Is the wavelet a good student?")
+d = result.downstream
+st.markdown(f"A linear model reads the top {d.top_k} coefficients of each level (on {d.n_test:,} held-out "
+            f"signals). The *compression rate* is the share of coefficients that are both non-negligible and "
+            f"attributed: lower means the network's view is packed into fewer coefficients.")
+st.dataframe(downstream_table(result), hide_index=True, width="stretch",
+             column_config={"Compression rate": st.column_config.NumberColumn(format="%.3f"),
+                            f"Held-out {metric_name(d.metric)}": st.column_config.NumberColumn(format="%.3f"),
+                            "Prediction time (ms)": st.column_config.NumberColumn(format="%.2f")})
+st.caption(f"The wavelet model predicts {d.speedup:.0f}× faster than the teacher on these signals.")
+chart(plots.downstream_figure(d), "Bar chart of the held-out score of each model.")
+
+st.subheader("Training")
+chart(plots.loss_figure(result.loss_history), "Each term of the AWD objective per epoch, on a log scale.")
+
+sweep = current_sweep()
+if sweep is not None:
+    st.subheader("Sweep over γ")
+    chart(plots.sweep_figure(sweep), "Cross-validated score and distance to the reference wavelet along γ.")
+    best = sweep.best
+    st.caption(f"Selected by {sweep.folds}-fold cross-validation: λ = {best.lam:g}, γ = {best.gamma:g} "
+               f"({sweep.metric} {best.cv_score:.3f}).")

@@ -1,5 +1,61 @@
-"""Export page (not built yet)."""
+"""Export: the learned filter bank, the distilled features and the report, as the CLI writes them."""
 
-from ui.placeholder import not_built_yet
+import shlex
 
-not_built_yet("Export", "Here you will download the learned filter bank, the distilled features and the report.")
+import streamlit as st
+
+from core.wavelets.datasets import DATASETS
+from ui import keys
+from ui.navigation import page_for
+from ui.wavelet_data import current_source
+from ui.wavelet_runs import collect, current_result, current_teacher
+from ui.wavelet_views import export_files
+
+st.title("Export")
+st.caption("Step 4 of 4 · Take the distilled wavelet with you. These are the files "
+           "`python -m core wavelets` writes, built by the same code.")
+collect()
+
+source, entry, done = current_source(), current_teacher(), current_result()
+if done is None or entry is None or source is None or done["teacher_key"] != st.session_state.get(keys.WAVELET_TEACHER):
+    st.info("Nothing to export yet: distil a wavelet first.", icon=":material/info:")
+    st.page_link(page_for("wavelet-distill").path, label="Go to Distill", icon=":material/arrow_back:")
+    st.stop()
+
+result = done["result"]
+files = export_files(st.session_state[keys.WAVELET_RESULT], result, source.dataset, entry["teacher"])
+stem = f"awd-{result.dataset['name'].rsplit('.', 1)[0]}-{result.settings.wavelet}"
+
+DESCRIPTIONS = {
+    "report.html": ("Report", "text/html", ":material/description:",
+                    "Everything on one self-contained page: filters, validity, training, reconstructions and the "
+                    "comparison with the teacher. Opens offline in any browser."),
+    "filters.json": ("Filter bank", "application/json", ":material/data_object:",
+                     "The four filters. Load with `w = pywt.Wavelet('awd', filter_bank=(d['dec_lo'], d['dec_hi'], "
+                     "d['rec_lo'], d['rec_hi']))`, then `pywt.wavedec(x, w, mode=d['mode'], level=d['levels'])`."),
+    "features.csv": ("Distilled features", "text/csv", ":material/table:",
+                     f"One row per signal: split, target, teacher prediction and the top {result.settings.top_k} "
+                     "coefficients of each level, ready for any linear model."),
+    "metrics.json": ("Metrics", "application/json", ":material/monitoring:",
+                     "Scores, validity residuals, final losses and timings (schema wavelet-metrics/1)."),
+}
+for name, (label, mime, icon, text) in DESCRIPTIONS.items():
+    with st.container(border=True):
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        left.markdown(f"**{label}** · `{name}` · {len(files[name]) / 1024:,.0f} KB  \n{text}")
+        right.download_button(f"Download {name}", files[name], file_name=f"{stem}-{name}", mime=mime, icon=icon,
+                              on_click="ignore", key=f"wavelet_download_{name}", width="stretch",
+                              type="primary" if name == "report.html" else "secondary")
+
+s = result.settings
+if result.dataset["name"] in DATASETS:
+    data_args = ["--dataset", result.dataset["name"], "--n", str(result.dataset["n_signals"])]
+else:
+    data_args = ["--data", result.dataset["name"], "--target", result.dataset["target_name"]]
+command = ["python", "-m", "core", "wavelets", *data_args, "--teacher", s.teacher,
+           "--teacher-epochs", str(s.teacher_epochs), "--wavelet", s.wavelet, "--levels", str(s.levels),
+           "--mode", s.mode, "--lam", f"{s.lam:g}", "--gamma", f"{s.gamma:g}", "--epochs", str(s.epochs),
+           "--trim", s.trim, "--parametrization", s.parametrization, "--top-k", str(s.top_k),
+           "--seed", str(s.seed), "--out", "awd-out"]
+st.markdown("**The same run from the command line:**")
+st.code(shlex.join(command), language="bash", wrap_lines=True)

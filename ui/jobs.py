@@ -36,6 +36,7 @@ class Job:
     error: Exception | None = None
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    seen: bool = False  # set once the page has rerun to show the result
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 

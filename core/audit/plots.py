@@ -1,0 +1,256 @@
+"""Plot builders for the audit: records in, plotly figures out.
+
+The app and the HTML report use these same builders. Colours and words come
+from :mod:`core.theme`; student is blue, outcome model orange.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core import theme
+from core.audit.calibration import CalibrationResult
+from core.audit.missing import MissingFeatureTest
+from core.audit.shapes import MISSING_LABEL, PairShape, TermShape
+
+L = theme.LABELS
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _band(x, low, high, colour, name, group, show=True):
+    return [
+        go.Scatter(x=list(x), y=list(high), mode="lines", line=dict(width=0, shape="hv"), hoverinfo="skip",
+                   showlegend=False, legendgroup=group),
+        go.Scatter(x=list(x), y=list(low), mode="lines", line=dict(width=0, shape="hv"), fill="tonexty",
+                   fillcolor=_rgba(colour, 0.18), name=name, hoverinfo="skip", showlegend=show, legendgroup=group),
+    ]
+
+
+def reliability_figure(result: CalibrationResult, group: str = "All") -> go.Figure:
+    """Observed outcome rate against the calibrated probability, before and after, with bin counts."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Before calibration: raw score", "After calibration"),
+                        horizontal_spacing=0.12)
+    for col, stage in ((1, "before"), (2, "after")):
+        table = result.table(stage, group)
+        if table is None:
+            continue
+        colour = theme.DIFFERENCE if stage == "before" else theme.STUDENT
+        fig.add_trace(go.Scatter(
+            x=list(table.mean_score), y=list(table.observed_rate), mode="markers+lines",
+            marker=dict(size=[6 + 14 * np.sqrt(c / max(table.count)) for c in table.count], color=colour),
+            line=dict(color=colour), name=f"{group}: {stage}", customdata=list(zip(table.bin_label, table.count)),
+            hovertemplate="bin %{customdata[0]}<br>mean %{x:.3g}<br>observed %{y:.1%}<br>%{customdata[1]} rows"
+                          "<extra></extra>", showlegend=False), row=1, col=col)
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color=theme.DENSITY, dash="dash"),
+                             name=L["perfect"]), row=1, col=2)
+    fig.update_xaxes(title_text=L["raw_score"], row=1, col=1)
+    fig.update_xaxes(title_text=L["calibrated"], range=[0, 1], row=1, col=2)
+    fig.update_yaxes(title_text=L["observed_rate"], tickformat=".0%", range=[0, 1])
+    fig.update_layout(**theme.plotly_layout(title=f"Does the score match what happened? ({group}, "
+                                                  f"{result.evaluated_on}; dot size = rows)", height=420))
+    return fig
+
+
+def reliability_by_group_figure(result: CalibrationResult, stage: str = "after") -> go.Figure:
+    """One reliability line per protected group (after calibration by default)."""
+    fig = go.Figure()
+    palette = ["#000000", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+    groups = [t for t in result.reliability if t.stage == stage]
+    for i, table in enumerate(groups):
+        fig.add_trace(go.Scatter(
+            x=list(table.mean_score), y=list(table.observed_rate), mode="markers+lines",
+            name=f"{table.group} ({sum(table.count)} rows)", line=dict(color=palette[i % len(palette)]),
+            customdata=list(table.count), hovertemplate="%{x:.3g} → %{y:.1%} (%{customdata} rows)<extra></extra>"))
+    if stage == "after":
+        fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color=theme.DENSITY, dash="dash"),
+                                 name=L["perfect"]))
+    fig.update_layout(**theme.plotly_layout(
+        title="Calibration per group", height=420,
+        xaxis_title=L["calibrated"] if stage == "after" else L["raw_score"],
+        yaxis=dict(title=L["observed_rate"], tickformat=".0%", range=[0, 1])))
+    return fig
+
+
+def calibration_mapping_figure(result: CalibrationResult) -> go.Figure:
+    """The calibration curve (score -> probability) over the observed rate per score."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=list(result.empirical_score), y=list(result.empirical_rate), mode="markers",
+                             marker=dict(color=theme.DIFFERENCE, size=[5 + 12 * np.sqrt(c / max(result.empirical_count))
+                                                                      for c in result.empirical_count]),
+                             name="Observed rate", customdata=list(result.empirical_count),
+                             hovertemplate="score %{x:.3g}: %{y:.1%} of %{customdata} rows<extra></extra>"))
+    fig.add_trace(go.Scatter(x=list(result.mapping_score), y=list(result.mapping_probability), mode="lines",
+                             line=dict(color=theme.STUDENT, width=3, shape="hv" if result.method == "isotonic" else
+                                       "linear"), name=f"Calibration ({result.method})"))
+    fig.update_layout(**theme.plotly_layout(title="How the score becomes a probability", height=400,
+                                            xaxis_title=L["raw_score"],
+                                            yaxis=dict(title=L["calibrated"], tickformat=".0%", range=[0, 1])))
+    return fig
+
+
+def _x(term: TermShape):
+    """Numeric x (bin edges, for step plots) without the missing point."""
+    keep = [i for i, g in enumerate(term.grid) if g != MISSING_LABEL]
+    return keep
+
+
+def term_shape_figure(term: TermShape, truth=None, show_bags: bool = False) -> go.Figure:
+    """Student and outcome model for one term, with 95% bands and a row-density strip.
+
+    Parameters
+    ----------
+    term : TermShape
+    truth : TrueShape, optional
+        Overlay of a synthetic scenario's true shapes (black dashed).
+    show_bags : bool
+        Thin lines for the student refitted on each outer bag (stability).
+    """
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.82, 0.18], vertical_spacing=0.04)
+    keep = _x(term)
+    if term.kind == "continuous":
+        x = [term.grid_low[i] for i in keep] + [term.grid_high[keep[-1]]]
+
+        def y(v):
+            return [v[i] for i in keep] + [v[keep[-1]]]
+        shape = "hv"
+    else:
+        x = [str(term.grid[i]) for i in keep]
+
+        def y(v):
+            return [v[i] for i in keep]
+        shape = "linear"
+    for name, colour, mid, lo, hi in (("student", theme.STUDENT, term.student, term.student_low, term.student_high),
+                                      ("outcome", theme.OUTCOME, term.outcome, term.outcome_low, term.outcome_high)):
+        if term.kind == "continuous":
+            for tr in _band(x, y(lo), y(hi), colour, f"{L[name].split(' (')[0]}: {L['interval']}", name):
+                fig.add_trace(tr, row=1, col=1)
+            fig.add_trace(go.Scatter(x=x, y=y(mid), mode="lines", line=dict(color=colour, width=2.5, shape=shape),
+                                     name=L[name], legendgroup=name), row=1, col=1)
+        else:
+            fig.add_trace(go.Scatter(x=x, y=y(mid), mode="markers", marker=dict(color=colour, size=10), name=L[name],
+                                     error_y=dict(type="data", symmetric=False,
+                                                  array=[h - m for h, m in zip(y(hi), y(mid))],
+                                                  arrayminus=[m - lo_ for m, lo_ in zip(y(mid), y(lo))]),
+                                     legendgroup=name), row=1, col=1)
+    if show_bags:
+        for b, bag in enumerate(term.student_bags):
+            fig.add_trace(go.Scatter(x=x, y=y(bag), mode="lines" if term.kind == "continuous" else "markers",
+                                     line=dict(color=_rgba(theme.STUDENT, 0.35), width=1, shape=shape),
+                                     marker=dict(color=_rgba(theme.STUDENT, 0.35), size=5),
+                                     name=L["bags"], legendgroup="bags", showlegend=b == 0, hoverinfo="skip"),
+                          row=1, col=1)
+    if truth is not None:
+        tx = list(truth.grid) if term.kind == "continuous" else [str(g) for g in truth.grid]
+        fig.add_trace(go.Scatter(x=tx, y=list(truth.black_box), mode="lines+markers" if term.kind != "continuous"
+                                 else "lines", line=dict(color=theme.TRUTH, dash="dash"), marker=dict(symbol="x"),
+                                 name=f"{L['truth']} (black box)"), row=1, col=1)
+        if truth.outcome != truth.black_box:
+            fig.add_trace(go.Scatter(x=tx, y=list(truth.outcome), mode="lines", line=dict(color=theme.TRUTH,
+                                     dash="dot"), name=f"{L['truth']} (outcome)"), row=1, col=1)
+    fig.add_hline(y=0, line=dict(color="#999", width=1), row=1, col=1)
+    w = [term.weight[i] for i in keep]
+    bx = [(term.grid_low[i] + term.grid_high[i]) / 2 for i in keep] if term.kind == "continuous" else x
+    fig.add_trace(go.Bar(x=bx, y=w, marker_color=theme.DENSITY, name=L["rows"], showlegend=False,
+                         hovertemplate="%{y:.0f} rows<extra></extra>"), row=2, col=1)
+    flag = " — differs" if term.differs else ""
+    fig.update_layout(**theme.plotly_layout(
+        title=f"{term.name}: what the score uses vs what outcomes justify{flag}", height=480, bargap=0.05))
+    fig.update_yaxes(title_text=L["logit"], row=1, col=1)
+    fig.update_yaxes(title_text=L["rows"], row=2, col=1)
+    fig.update_xaxes(title_text=term.name, row=2, col=1)
+    if MISSING_LABEL in term.grid:
+        i = term.grid.index(MISSING_LABEL)
+        fig.add_annotation(text=f"Missing values: student {term.student[i]:+.2f}, outcome {term.outcome[i]:+.2f}",
+                           xref="paper", yref="paper", x=1, y=1.0, showarrow=False, xanchor="right")
+    return fig
+
+
+def difference_figure(term: TermShape) -> go.Figure:
+    """Student minus outcome model for one term, with its paired 95% interval."""
+    keep = _x(term)
+    fig = go.Figure()
+    if term.kind == "continuous":
+        x = [term.grid_low[i] for i in keep] + [term.grid_high[keep[-1]]]
+
+        def y(v):
+            return [v[i] for i in keep] + [v[keep[-1]]]
+        for tr in _band(x, y(term.difference_low), y(term.difference_high), theme.DIFFERENCE, L["interval"], "d"):
+            fig.add_trace(tr)
+        fig.add_trace(go.Scatter(x=x, y=y(term.difference), mode="lines", line=dict(color=theme.DIFFERENCE,
+                                 width=2.5, shape="hv"), name=L["difference"]))
+    else:
+        x = [str(term.grid[i]) for i in keep]
+        d = [term.difference[i] for i in keep]
+        fig.add_trace(go.Scatter(x=x, y=d, mode="markers", marker=dict(color=theme.DIFFERENCE, size=10),
+                                 name=L["difference"], error_y=dict(
+                                     type="data", symmetric=False,
+                                     array=[term.difference_high[i] - term.difference[i] for i in keep],
+                                     arrayminus=[term.difference[i] - term.difference_low[i] for i in keep])))
+    fig.add_hline(y=0, line=dict(color=theme.FLAG if term.differs else "#999", width=1, dash="dot"))
+    fig.update_layout(**theme.plotly_layout(
+        title=f"{term.name}: gap between the models ({term.differs_share:.0%} of rows show a material gap)",
+        height=360, xaxis_title=term.name, yaxis_title=L["difference"]))
+    return fig
+
+
+def pair_heatmaps_figure(pair: PairShape) -> go.Figure:
+    """Student, outcome model and their difference for one pair, side by side, on one colour scale."""
+    fig = make_subplots(rows=1, cols=3, subplot_titles=(L["student"], L["outcome"], L["difference"]),
+                        horizontal_spacing=0.06)
+    lim = max(1e-9, float(np.nanmax(np.abs([pair.student, pair.outcome, pair.difference]))))
+    for col, z in enumerate((pair.student, pair.outcome, pair.difference), start=1):
+        fig.add_trace(go.Heatmap(z=[list(r) for r in z], x=list(pair.x_grid), y=list(pair.y_grid),
+                                 colorscale=theme.DIVERGING, zmin=-lim, zmax=lim, showscale=col == 3,
+                                 colorbar=dict(title="log-odds"),
+                                 hovertemplate=f"{pair.features[0]} %{{x}}<br>{pair.features[1]} %{{y}}<br>"
+                                               "%{z:+.2f}<extra></extra>"), row=1, col=col)
+        fig.update_xaxes(title_text=pair.features[0], type="category", row=1, col=col)
+    fig.update_yaxes(title_text=pair.features[1], type="category", row=1, col=1)
+    fig.update_layout(**theme.plotly_layout(title=f"Interaction {pair.name} (after moving main effects out)",
+                                            height=420))
+    return fig
+
+
+def discrepancy_ranking_figure(terms) -> go.Figure:
+    """Terms ordered by how much the models disagree, with intervals; flagged terms highlighted."""
+    terms = sorted(terms, key=lambda t: t.discrepancy)
+    fig = go.Figure(go.Bar(
+        y=[t.name for t in terms], x=[t.discrepancy for t in terms], orientation="h",
+        marker_color=[theme.FLAG if t.differs else theme.DENSITY for t in terms],
+        error_x=dict(type="data", symmetric=False, array=[t.discrepancy_high - t.discrepancy for t in terms],
+                     arrayminus=[t.discrepancy - t.discrepancy_low for t in terms]),
+        customdata=[[L["flagged"] if t.differs else L["not_flagged"], t.differs_share] for t in terms],
+        hovertemplate="%{y}: %{x:.3f}<br>%{customdata[0]} (%{customdata[1]:.0%} of rows)<extra></extra>"))
+    fig.update_layout(**theme.plotly_layout(
+        title="Where the score departs from the outcomes (red: material difference)",
+        height=max(300, 28 * len(terms) + 120), xaxis_title=L["discrepancy"], showlegend=False))
+    return fig
+
+
+def residual_figure(test: MissingFeatureTest) -> go.Figure:
+    """Held-out residuals of both models against each other (density heatmap for many rows)."""
+    x, y = list(test.student_residual), list(test.outcome_residual)
+    fig = go.Figure()
+    if len(x) > 1500:
+        fig.add_trace(go.Histogram2d(x=x, y=y, nbinsx=40, nbinsy=40, colorscale=theme.SEQUENTIAL,
+                                     colorbar=dict(title=L["rows"])))
+    else:
+        fig.add_trace(go.Scatter(x=x, y=y, mode="markers", marker=dict(color=theme.STUDENT, opacity=0.4, size=5),
+                                 name="held-out row"))
+    if len(x) > 2:
+        slope, icpt = np.polyfit(x, y, 1)
+        xs = np.linspace(min(x), max(x), 2)
+        fig.add_trace(go.Scatter(x=xs, y=icpt + slope * xs, mode="lines", line=dict(color=theme.FLAG, width=2),
+                                 name="trend"))
+    p = test.get("pearson")
+    fig.update_layout(**theme.plotly_layout(
+        title=f"Do both models miss on the same people? r = {p.estimate:.2f} [{p.ci_low:.2f}, {p.ci_high:.2f}]",
+        height=420, xaxis_title=L["student_residual"], yaxis_title=L["outcome_residual"]))
+    return fig

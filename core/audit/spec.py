@@ -1,0 +1,97 @@
+"""Every setting of an audit in one frozen record, plus named presets."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+CALIBRATION_METHODS = ("none", "isotonic", "platt", "spline")
+
+
+@dataclass(frozen=True)
+class AuditSpec:
+    """What to audit and how.
+
+    Parameters
+    ----------
+    score, outcome : str
+        Column names of the black-box score and of the real outcome.
+    positive : str or None
+        The outcome value that counts as 1. ``None`` accepts 0/1 or booleans.
+    features : tuple of str
+        Columns both models see. Empty means every column except score,
+        outcome and (unless ``protected_as_features``) protected columns.
+    protected : tuple of str
+        Columns used to slice results (reliability per group).
+    protected_as_features : bool
+        Whether protected columns are also model features.
+    calibration : {"none", "isotonic", "platt", "spline"}
+        How scores become probabilities; "none" means they already are.
+    epsilon : float
+        Calibrated probabilities are clipped to ``[epsilon, 1 - epsilon]``.
+    interactions : int
+        Number of pair terms (0 = main effects only). The outcome model picks
+        them and the student uses the same pairs.
+    outer_bags : int
+        Outer bags shared by both models; intervals and stability come from them.
+    learning_rate, max_bins, max_interaction_bins, smoothing_rounds :
+        EBM settings, identical for both models.
+    test_size : float
+        Share of rows held out for fidelity, accuracy and the residual test.
+    n_bootstrap : int
+        Resamples for the residual-correlation intervals (at least 1000).
+    max_bootstrap_rows : int
+        Above this many held-out rows the correlation bootstrap uses a seeded
+        random subsample of this size (stated in the result).
+    material_share : float
+        A term ``differs`` when the difference's 95% interval excludes 0 on at
+        least this share of the data (weighted by how many rows fall there).
+    min_effect : float
+        ...and the difference there is at least this large (log-odds).
+    n_jobs : int
+        Worker processes for EBM fitting (-1 = all cores).
+    random_state : int
+        Seed for the split, the bags, the models and the bootstrap.
+    """
+
+    score: str
+    outcome: str
+    positive: str | None = None
+    features: tuple[str, ...] = ()
+    protected: tuple[str, ...] = ()
+    protected_as_features: bool = True
+    calibration: str = "isotonic"
+    epsilon: float = 1e-3
+    interactions: int = 3
+    outer_bags: int = 14
+    learning_rate: float = 0.02
+    max_bins: int = 256
+    max_interaction_bins: int = 32
+    smoothing_rounds: int = 75
+    test_size: float = 0.25
+    n_bootstrap: int = 1000
+    max_bootstrap_rows: int = 20_000
+    material_share: float = 0.10
+    min_effect: float = 0.10
+    n_jobs: int = -1
+    random_state: int = 0
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict of every setting."""
+        out = asdict(self)
+        out["features"] = list(self.features)
+        out["protected"] = list(self.protected)
+        return out
+
+    def with_preset(self, name: str) -> "AuditSpec":
+        """Return a copy with the settings of preset ``name`` applied."""
+        return replace(self, **PRESETS[name])
+
+
+PRESETS = {
+    # Quick look: fewer bags and no pairs.
+    "fast": {"outer_bags": 8, "interactions": 0, "max_bins": 128, "learning_rate": 0.03, "n_bootstrap": 1000},
+    # Defaults of AuditSpec (what `python -m core audit` uses).
+    "default": {"outer_bags": 14, "interactions": 3, "max_bins": 256, "learning_rate": 0.02, "n_bootstrap": 1000},
+    # Slower, tighter: more bags, finer bins, more resamples.
+    "precise": {"outer_bags": 30, "interactions": 5, "max_bins": 512, "learning_rate": 0.01, "n_bootstrap": 2000},
+}

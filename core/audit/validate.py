@@ -1,0 +1,207 @@
+"""Checking a table and an audit spec before any model is fitted.
+
+:func:`check_table` lists every problem, each tied to the setting that fixes
+it, so a page can show it beside that control. :func:`require_valid` raises
+the first error as :class:`~core.errors.InputError` (the CLI and pipeline use
+it) and turns warnings into :class:`~core.errors.InputWarning`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.audit.spec import CALIBRATION_METHODS, AuditSpec
+from core.errors import InputError, InputWarning
+
+MIN_ROWS = 50
+MIN_PER_CLASS = 20
+TRUE_WORDS = {"1", "true", "yes"}
+FALSE_WORDS = {"0", "false", "no"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input.
+
+    Attributes
+    ----------
+    field : str
+        The control that fixes it: "data", "score", "outcome", "positive",
+        "features", "protected" or "calibration".
+    problem, fix : str
+    severity : {"error", "warning"}
+    """
+
+    field: str
+    problem: str
+    fix: str
+    severity: str = "error"
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def model_features(frame: pd.DataFrame, spec: AuditSpec) -> list[str]:
+    """The feature columns both models use, in order."""
+    if spec.features:
+        feats = list(spec.features)
+    else:
+        skip = {spec.score, spec.outcome}
+        feats = [c for c in frame.columns if c not in skip and c not in spec.protected]
+    if spec.protected_as_features:
+        feats += [c for c in spec.protected if c not in feats]
+    else:
+        feats = [c for c in feats if c not in spec.protected]
+    return feats
+
+
+def outcome_as_binary(values: pd.Series, positive: str | None) -> np.ndarray:
+    """0/1 float array (NaN where missing) from a binary outcome column."""
+    present = values.dropna()
+    out = np.full(len(values), np.nan)
+    mask = values.notna().to_numpy()
+    if positive is not None:
+        out[mask] = (present.astype(str).str.strip() == str(positive).strip()).to_numpy(float)
+        return out
+    if pd.api.types.is_bool_dtype(present) or pd.api.types.is_numeric_dtype(present):
+        out[mask] = present.astype(float).to_numpy()
+        return out
+    words = present.astype(str).str.strip().str.lower()
+    out[mask] = words.isin(TRUE_WORDS).to_numpy(float)
+    return out
+
+
+def _outcome_problems(col: pd.Series, spec: AuditSpec) -> list[Problem]:
+    name = spec.outcome
+    present = col.dropna()
+    if present.empty:
+        return [Problem("outcome", f"The outcome column '{name}' is empty (every value is missing).",
+                        "Choose the column that records what really happened.")]
+    levels = sorted(present.astype(str).str.strip().unique())
+    if len(levels) > 2:
+        shown = ", ".join(levels[:6]) + (", …" if len(levels) > 6 else "")
+        return [Problem("outcome", f"The outcome '{name}' has {len(levels)} different values ({shown}); it must have two.",
+                        "Choose a yes/no outcome column, or recode this one into two values first.")]
+    if len(levels) < 2:
+        return [Problem("outcome", f"The outcome '{name}' has only one value ('{levels[0]}'), so there is nothing to learn.",
+                        "Choose an outcome that has both values, or add rows with the other value.")]
+    if spec.positive is not None:
+        if str(spec.positive).strip() not in levels:
+            return [Problem("positive", f"'{spec.positive}' is not a value of '{name}' (it has {', '.join(levels)}).",
+                            f"Choose one of {', '.join(levels)} as the positive outcome.")]
+        return []
+    if pd.api.types.is_bool_dtype(present):
+        return []
+    numeric = pd.api.types.is_numeric_dtype(present)
+    if numeric and set(present.astype(float).unique()) <= {0.0, 1.0}:
+        return []
+    if not numeric and {lv.lower() for lv in levels} <= TRUE_WORDS | FALSE_WORDS and \
+            any(lv.lower() in TRUE_WORDS for lv in levels) and any(lv.lower() in FALSE_WORDS for lv in levels):
+        return []
+    return [Problem("positive", f"The outcome '{name}' has the values {', '.join(levels)}; which one counts as positive?",
+                    f"Choose the positive value (e.g. --positive {levels[-1]}).")]
+
+
+def check_table(frame: pd.DataFrame, spec: AuditSpec) -> list[Problem]:
+    """Return every problem with ``frame`` for ``spec`` (errors first, then warnings)."""
+    problems: list[Problem] = []
+    cols = [str(c) for c in frame.columns]
+    repeated = sorted(c for c, n in Counter(cols).items() if n > 1)
+    if repeated:
+        return [Problem("data", f"The table repeats the column name(s) {', '.join(map(repr, repeated))}.",
+                        "Rename or drop the repeated columns so every column has a unique name.")]
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        return [Problem("data", "The table is empty.", "Choose a file with a header row and data rows.")]
+    available = ", ".join(cols[:12]) + (", …" if len(cols) > 12 else "")
+    for field, name in (("score", spec.score), ("outcome", spec.outcome)):
+        if not name:
+            problems.append(Problem(field, f"No {field} column is chosen.", f"Choose the {field} column."))
+        elif name not in cols:
+            problems.append(Problem(field, f"There is no column '{name}' in the table.",
+                                    f"Choose one of the table's columns: {available}."))
+    feats = model_features(frame, spec) if not problems else []
+    for field, names in (("features", spec.features), ("protected", spec.protected)):
+        for name in names:
+            if name not in cols:
+                problems.append(Problem(field, f"There is no column '{name}' in the table.",
+                                        f"Remove '{name}' or choose from: {available}."))
+    if spec.calibration not in CALIBRATION_METHODS:
+        problems.append(Problem("calibration", f"Unknown calibration method '{spec.calibration}'.",
+                                f"Use one of {', '.join(CALIBRATION_METHODS)}."))
+    if problems:
+        return problems
+
+    for name in feats:
+        if name in (spec.score, spec.outcome):
+            what = "score" if name == spec.score else "outcome"
+            problems.append(Problem("features", f"The {what} column '{name}' is also listed as a feature.",
+                                    f"Remove '{name}' from the features."))
+    if not feats:
+        problems.append(Problem("features", "No feature columns are left to explain the score.",
+                                "Choose at least one feature column."))
+
+    raw_score = frame[spec.score]
+    score = pd.to_numeric(raw_score, errors="coerce")
+    bad = raw_score.notna() & score.isna()
+    if bad.any():
+        example = str(raw_score[bad].iloc[0])
+        problems.append(Problem("score", f"The score '{spec.score}' is not numeric (e.g. the value '{example}').",
+                                "Choose a numeric score column, or convert text like 'High' to numbers first."))
+    elif score.nunique() < 2:
+        problems.append(Problem("score", f"The score '{spec.score}' is constant"
+                                + ("" if score.notna().any() else " (all missing)") + "; it ranks nobody.",
+                                "Choose the column that holds the black box's risk score."))
+    elif spec.calibration == "none" and (score.min() < 0 or score.max() > 1):
+        problems.append(Problem("calibration", f"Calibration 'none' needs probabilities, but '{spec.score}' runs "
+                                f"from {score.min():g} to {score.max():g}.", "Choose isotonic, platt or spline calibration."))
+    problems += _outcome_problems(frame[spec.outcome], spec)
+    if any(p.severity == "error" for p in problems):
+        return problems
+
+    y = outcome_as_binary(frame[spec.outcome], spec.positive)
+    usable = ~np.isnan(y) & score.notna().to_numpy()
+    n, n_pos = int(usable.sum()), int(np.nansum(y[usable]))
+    if n < MIN_ROWS:
+        problems.append(Problem("data", f"Only {n} rows have both a score and an outcome; at least {MIN_ROWS} are needed.",
+                                "Use a larger table."))
+    elif min(n_pos, n - n_pos) < MIN_PER_CLASS:
+        which = "positive" if n_pos < n - n_pos else "negative"
+        problems.append(Problem("outcome", f"Only {min(n_pos, n - n_pos)} {which} outcomes; at least {MIN_PER_CLASS} "
+                                "of each are needed to fit the outcome model.", "Use more rows or a more common outcome."))
+    dropped = len(frame) - n
+    if dropped and n >= MIN_ROWS:
+        problems.append(Problem("data", f"{dropped} rows lack a score or an outcome and will be left out.",
+                                "Nothing to do unless that is unexpected.", "warning"))
+    for name in feats:
+        col = frame[name]
+        if col.isna().all():
+            problems.append(Problem("features", f"The feature '{name}' is empty (every value is missing).",
+                                    f"Remove '{name}' from the features."))
+            continue
+        as_num = pd.to_numeric(col, errors="coerce")
+        same = (as_num.notna().sum() == col.notna().sum()
+                and np.allclose(np.nan_to_num(as_num.to_numpy(float)[usable], nan=-9e99), y[usable]))
+        if not same and spec.positive is not None:
+            same = bool((col.astype(str).str.strip() == str(spec.positive)).to_numpy()[usable].astype(float).tolist()
+                        == y[usable].tolist())
+        if same:
+            problems.append(Problem("features", f"The feature '{name}' is identical to the outcome '{spec.outcome}': "
+                                    "it leaks the answer and the comparison will be meaningless.",
+                                    f"Remove '{name}' from the features.", "warning"))
+    return sorted(problems, key=lambda p: p.severity != "error")
+
+
+def require_valid(frame: pd.DataFrame, spec: AuditSpec) -> list[Problem]:
+    """Raise the first error as InputError; warn (InputWarning) for the rest. Returns the warnings."""
+    problems = check_table(frame, spec)
+    for p in problems:
+        if p.severity == "error":
+            raise InputError(p.problem, p.fix, field=p.field)
+    for p in problems:
+        warnings.warn(f"{p.problem} {p.fix}", InputWarning, stacklevel=2)
+    return problems

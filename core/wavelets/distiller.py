@@ -1,0 +1,299 @@
+"""AdaptiveWaveletDistiller: learn a wavelet that sparsifies a network's attributions."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+import numpy as np
+import torch
+
+from core.errors import InputError
+from core.progress import no_progress
+from core.wavelets.filters import initial_filter, lattice_angles, lattice_filter, make_wavelet, validity_report
+from core.wavelets.objective import TERMS, attributions_precomputed, awd_loss
+from core.wavelets.transform import MODES, max_levels, wavedec, waverec
+
+__all__ = ["AdaptiveWaveletDistiller", "TRIM_PATHS", "PARAMETRIZATIONS", "teacher_function", "teacher_gradients"]
+
+TRIM_PATHS = ("precomputed", "autograd")
+PARAMETRIZATIONS = ("penalty", "lattice")
+
+
+def teacher_function(teacher) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Scalar output per signal of a teacher: ``TeacherNet.output`` or a torch callable."""
+    if hasattr(teacher, "output"):
+        return teacher.output
+    if callable(teacher):
+        return lambda x: teacher(x).reshape(x.shape[0], -1)[:, 0]
+    raise InputError("The teacher is not a network.", "Pass a fitted TeacherNet or a torch module.", field="teacher")
+
+
+def teacher_gradients(teacher, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """Input gradients ``∇f(x)`` of the teacher for every row of ``X``, float32."""
+    if hasattr(teacher, "input_gradients"):
+        return teacher.input_gradients(X, batch_size)
+    fn = teacher_function(teacher)
+    parts = []
+    for i in range(0, len(X), batch_size):
+        x = torch.as_tensor(np.asarray(X[i : i + batch_size], dtype=np.float32)).requires_grad_(True)
+        with torch.enable_grad():
+            (g,) = torch.autograd.grad(fn(x).sum(), x)
+        parts.append(g.detach().cpu().numpy())
+    return np.concatenate(parts).astype(np.float32)
+
+
+class AdaptiveWaveletDistiller:
+    """Adaptive Wavelet Distillation (Ha et al., NeurIPS 2021), scikit-learn style.
+
+    Parameters
+    ----------
+    wavelet : str
+        Orthogonal PyWavelets wavelet to start from (``db5``, ``sym5``, ``coif2``...).
+    levels : int
+        Decomposition depth J.
+    mode : {"zero", "periodization"}
+    lam : float
+        Weight of the L1 norm of the wavelet coefficients (λ).
+    gamma : float
+        Weight of the L1 norm of the TRIM attributions (γ); needs a teacher when > 0.
+    epochs : int
+    lr : float
+        Adam learning rate.
+    batch_size : int
+    trim : {"precomputed", "autograd"}
+        How the attribution term is computed: from the DWT of input gradients
+        computed once (fast, default), or by differentiating through the
+        teacher at every step (the reference's way). Both give the same loss and gradient.
+    parametrization : {"penalty", "lattice"}
+        ``penalty``: learn the filter taps with soft validity penalties (as
+        published). ``lattice``: learn rotation angles of a paraunitary lattice,
+        so the filter is orthogonal with Σh = √2 by construction.
+    penalty_weight : float
+        Weight of each validity penalty (1 in the paper).
+    init_noise : float
+        Std of Gaussian noise added to the initial filter (penalty only).
+    warm_start : bool
+        Start from the previous ``filter_`` when refitting (used by sweeps).
+    random_state : int or None
+        Seeds batch order and init noise through a local generator.
+    device : str or None
+        Torch device; ``None`` picks CUDA when available.
+
+    Attributes
+    ----------
+    filter_ : ndarray (L,)
+        Learned lowpass synthesis filter ``h`` (``rec_lo``).
+    init_filter_ : ndarray (L,)
+    wavelet_ : pywt.Wavelet
+        Built from the learned filter bank; usable with ``pywt.wavedec``.
+    validity_ : Validity
+    loss_history_ : dict of str to list of float
+        Per epoch, the mean of each unweighted term of :data:`TERMS`.
+    epoch_seconds_ : list of float
+    teacher_ : object or None
+    n_features_in_ : int
+    """
+
+    def __init__(self, wavelet="db5", levels=4, mode="zero", lam=1e-4, gamma=1.0, epochs=30, lr=1e-3,
+                 batch_size=100, trim="precomputed", parametrization="penalty", penalty_weight=1.0,
+                 init_noise=0.0, warm_start=False, random_state=0, device=None):
+        self.wavelet = wavelet
+        self.levels = levels
+        self.mode = mode
+        self.lam = lam
+        self.gamma = gamma
+        self.epochs = epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.trim = trim
+        self.parametrization = parametrization
+        self.penalty_weight = penalty_weight
+        self.init_noise = init_noise
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.device = device
+
+    def get_params(self, deep: bool = True) -> dict:
+        names = ("wavelet", "levels", "mode", "lam", "gamma", "epochs", "lr", "batch_size", "trim",
+                 "parametrization", "penalty_weight", "init_noise", "warm_start", "random_state", "device")
+        return {k: getattr(self, k) for k in names}
+
+    def set_params(self, **params) -> "AdaptiveWaveletDistiller":
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise ValueError(f"Unknown parameter {k!r}")
+            setattr(self, k, v)
+        return self
+
+    # -- validation ----------------------------------------------------------
+    def _validate(self, X, teacher) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[0] < 1:
+            raise InputError(f"Signals must be a 2-D array (signals × samples); got shape {X.shape}.",
+                             "Give one row per signal, all of the same length.", field="data")
+        if not np.all(np.isfinite(X)):
+            raise InputError("The signals contain NaN or infinite values.",
+                             "Resample or fill the signals first (read_signals does this).", field="data")
+        if self.mode not in MODES:
+            raise InputError(f"Unknown boundary mode '{self.mode}'.", f"Choose one of {', '.join(MODES)}.", field="mode")
+        if self.trim not in ("precomputed", "autograd"):
+            raise InputError(f"Unknown TRIM path '{self.trim}'.", "Choose 'precomputed' or 'autograd'.", field="trim")
+        if self.parametrization not in PARAMETRIZATIONS:
+            raise InputError(f"Unknown parametrization '{self.parametrization}'.", "Choose 'penalty' or 'lattice'.",
+                             field="parametrization")
+        deepest = max_levels(X.shape[1])
+        if not isinstance(self.levels, (int, np.integer)) or not 1 <= self.levels <= deepest:
+            raise InputError(
+                f"{self.levels} levels do not fit signals of length {X.shape[1]}; at most {deepest} fit.",
+                f"Set levels between 1 and {deepest}, or use longer signals.", field="levels")
+        for name in ("lam", "gamma", "lr", "penalty_weight", "init_noise"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise InputError(f"{name} must be a number ≥ 0 (got {value!r}).", f"Set {name} to 0 or more.", field=name)
+        if int(self.epochs) < 1 or int(self.batch_size) < 1:
+            raise InputError("epochs and batch size must be at least 1.", "Set them to positive integers.", field="epochs")
+        if self.gamma > 0 and teacher is None:
+            raise InputError("γ > 0 asks for attributions, but no teacher network was given.",
+                             "Train or pass a teacher, or set gamma to 0.", field="gamma")
+        return X
+
+    def _device(self) -> torch.device:
+        return torch.device(self.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+
+    # -- fitting -------------------------------------------------------------
+    def fit(self, X, teacher=None, *, input_gradients=None, progress=None) -> "AdaptiveWaveletDistiller":
+        """Learn the filter.
+
+        Parameters
+        ----------
+        X : array (n_signals, length)
+        teacher : TeacherNet or callable, optional
+            Frozen network whose attributions are sparsified; required when gamma > 0.
+        input_gradients : array (n_signals, length), optional
+            Precomputed ``∇f(X)`` to reuse across fits (precomputed path only).
+        progress : callable, optional
+            ``progress(fraction, message, epoch=, epochs=, losses=, history=, seconds=)``
+            after every epoch; ``losses`` maps each term to its epoch mean.
+
+        Returns
+        -------
+        self
+        """
+        progress = progress or no_progress
+        X = self._validate(X, teacher)
+        init = initial_filter(self.wavelet)
+        if self.parametrization == "lattice" and len(init) < 4:
+            raise InputError("The lattice needs a filter of length 4 or more.", "Start from db2 or longer.",
+                             field="parametrization")
+        device = self._device()
+        rng = np.random.default_rng(self.random_state)
+        gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
+        start_filter = self.filter_ if (self.warm_start and hasattr(self, "filter_")
+                                        and len(self.filter_) == len(init)) else init
+        if self.init_noise > 0 and not (self.warm_start and hasattr(self, "filter_")):
+            start_filter = start_filter + self.init_noise * rng.normal(size=start_filter.shape)
+
+        if self.parametrization == "lattice":
+            angles, _ = lattice_angles(start_filter)
+            param = torch.tensor(angles, dtype=torch.float64, device=device, requires_grad=True)
+
+            def current():
+                return lattice_filter(param).to(torch.float32)
+        else:
+            param = torch.tensor(start_filter, dtype=torch.float32, device=device, requires_grad=True)
+
+            def current():
+                return param
+
+        use_attr = self.gamma > 0 and teacher is not None
+        fn = teacher_function(teacher) if teacher is not None else None
+        Xt = torch.as_tensor(X, dtype=torch.float32, device=device)
+        Gt = None
+        if use_attr and self.trim == "precomputed":
+            G = input_gradients if input_gradients is not None else teacher_gradients(teacher, X)
+            Gt = torch.as_tensor(np.asarray(G, dtype=np.float32), device=device)
+        module = getattr(teacher, "module_", teacher if isinstance(teacher, torch.nn.Module) else None)
+        if module is not None:
+            module.eval()
+
+        opt = torch.optim.Adam([param], lr=self.lr)
+        history = {k: [] for k in TERMS}
+        self.epoch_seconds_ = []
+        n, bs = len(Xt), int(self.batch_size)
+        for epoch in range(1, int(self.epochs) + 1):
+            tic = time.perf_counter()
+            perm = torch.randperm(n, generator=gen).to(device)
+            sums = dict.fromkeys(TERMS, 0.0)
+            for i in range(0, n, bs):
+                b = perm[i : i + bs]
+                opt.zero_grad()
+                total, terms = awd_loss(
+                    current(), Xt[b], levels=self.levels, mode=self.mode, lam=self.lam,
+                    gamma=self.gamma if use_attr else 0.0, grads=Gt[b] if Gt is not None else None,
+                    teacher=fn if use_attr and self.trim == "autograd" else None, trim=self.trim,
+                    penalty_weight=0.0 if self.parametrization == "lattice" else self.penalty_weight)
+                total.backward()
+                opt.step()
+                for k in TERMS:
+                    sums[k] += float(terms[k].detach()) * len(b)
+            self.epoch_seconds_.append(time.perf_counter() - tic)
+            means = {k: v / n for k, v in sums.items()}
+            for k in TERMS:
+                history[k].append(means[k])
+            progress(epoch / int(self.epochs),
+                     f"AWD epoch {epoch}/{self.epochs}: loss {means['total']:.4g}",
+                     epoch=epoch, epochs=int(self.epochs), losses=means,
+                     history={k: list(v) for k, v in history.items()}, seconds=self.epoch_seconds_[-1])
+
+        with torch.no_grad():
+            if self.parametrization == "lattice":
+                h = lattice_filter(param.detach()).cpu().numpy().astype(np.float64)
+            else:
+                h = param.detach().cpu().numpy().astype(np.float64)
+        self.init_filter_ = np.asarray(init, dtype=float)
+        self.filter_ = h
+        self.wavelet_ = make_wavelet(h, name=f"awd-{self.wavelet}")
+        self.validity_ = validity_report(h, levels=min(self.levels, 5), mode=self.mode)
+        self.loss_history_ = history
+        self.teacher_ = teacher
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    # -- using the fitted filter ---------------------------------------------
+    def _check_fitted(self):
+        if not hasattr(self, "filter_"):
+            raise RuntimeError("This AdaptiveWaveletDistiller is not fitted yet; call fit first.")
+
+    def _h(self) -> torch.Tensor:
+        return torch.as_tensor(self.filter_, dtype=torch.float64)
+
+    def transform(self, X) -> list[np.ndarray]:
+        """Wavelet coefficients ``[cA_J, cD_J, ..., cD_1]`` of each signal, each ``(n_signals, n_j)``."""
+        self._check_fitted()
+        x = torch.as_tensor(np.asarray(X, dtype=np.float64))
+        with torch.no_grad():
+            return [c.numpy() for c in wavedec(x, self._h(), self.levels, self.mode)]
+
+    def inverse_transform(self, coeffs, length: int | None = None) -> np.ndarray:
+        """Signals rebuilt from coefficients (the transpose of :meth:`transform`)."""
+        self._check_fitted()
+        cs = [torch.as_tensor(np.asarray(c, dtype=np.float64)) for c in coeffs]
+        with torch.no_grad():
+            return waverec(cs, self._h(), self.mode, length=length or self.n_features_in_).numpy()
+
+    def attributions(self, X, teacher=None, *, input_gradients=None) -> list[np.ndarray]:
+        """Saliency-TRIM attributions of the teacher on the learned wavelet's coefficients.
+
+        Same structure as :meth:`transform`.
+        """
+        self._check_fitted()
+        teacher = teacher if teacher is not None else self.teacher_
+        if teacher is None and input_gradients is None:
+            raise InputError("Attributions need the teacher network.", "Pass the teacher used for fitting.",
+                             field="teacher")
+        G = input_gradients if input_gradients is not None else teacher_gradients(teacher, np.asarray(X))
+        g = torch.as_tensor(np.asarray(G, dtype=np.float64))
+        with torch.no_grad():
+            return [a.detach().numpy() for a in attributions_precomputed(self._h(), g, self.levels, self.mode)]

@@ -1,0 +1,288 @@
+"""Filters: PyWavelets filter banks, the orthogonal lattice, and validity checks.
+
+The validity report is computed with numpy and PyWavelets only, independently
+of the torch transform that learned the filter, so it is an outside check.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pywt
+import torch
+
+from core.errors import InputError
+
+__all__ = [
+    "Validity", "validity_report", "filter_bank", "make_wavelet", "initial_filter",
+    "lattice_filter", "lattice_angles", "psi_distance", "orthogonal_wavelet_names",
+]
+
+SQRT2 = math.sqrt(2.0)
+
+
+def orthogonal_wavelet_names() -> list[str]:
+    """Names of PyWavelets' orthogonal discrete wavelets (db, sym, coif, haar)."""
+    return [n for f in ("haar", "db", "sym", "coif") for n in pywt.wavelist(f, kind="discrete")]
+
+
+def initial_filter(name: str) -> np.ndarray:
+    """Return the lowpass synthesis filter ``rec_lo`` of an orthogonal PyWavelets wavelet.
+
+    Raises
+    ------
+    InputError
+        If ``name`` is not a discrete wavelet, or is not orthogonal.
+    """
+    key = str(name).strip().lower()
+    if key not in pywt.wavelist(kind="discrete"):
+        close = [n for n in orthogonal_wavelet_names() if n.startswith(key[:2])][:6] or ["db5", "sym5", "coif2"]
+        raise InputError(
+            f"'{name}' is not a wavelet PyWavelets knows.",
+            f"Use an orthogonal wavelet name such as {', '.join(close)} (see pywt.wavelist(kind='discrete')).",
+            field="wavelet",
+        )
+    w = pywt.Wavelet(key)
+    if not w.orthogonal:
+        raise InputError(
+            f"'{name}' is biorthogonal, but AWD starts from an orthogonal wavelet.",
+            "Choose an orthogonal family: haar, dbN, symN or coifN (for example db5).",
+            field="wavelet",
+        )
+    return np.asarray(w.rec_lo, dtype=float)
+
+
+def filter_bank(h) -> tuple[list[float], list[float], list[float], list[float]]:
+    """``(dec_lo, dec_hi, rec_lo, rec_hi)`` for lowpass synthesis filter ``h``.
+
+    The tuple is accepted by ``pywt.Wavelet(name, filter_bank=...)``.
+    """
+    rec_lo = np.asarray(h, dtype=float)
+    rec_hi = np.asarray(pywt.qmf(rec_lo), dtype=float)
+    return (rec_lo[::-1].tolist(), rec_hi[::-1].tolist(), rec_lo.tolist(), rec_hi.tolist())
+
+
+def make_wavelet(h, name: str = "distilled") -> pywt.Wavelet:
+    """A ``pywt.Wavelet`` built from the filter bank of ``h`` (flagged orthogonal)."""
+    w = pywt.Wavelet(name, filter_bank=filter_bank(h))
+    w.orthogonal = True  # a flag, not a check; makes wavefun return (phi, psi, x)
+    return w
+
+
+@dataclass(frozen=True)
+class Validity:
+    """How far a filter is from a valid orthogonal wavelet; every number is a residual.
+
+    Attributes
+    ----------
+    orthogonality : float
+        ``max_k |sum_m h[m] h[m+2k] - delta_k|`` (even-shift orthonormality).
+    lowpass_sum : float
+        ``|sum(h) - sqrt(2)|``.
+    highpass_sum : float
+        ``|sum(g)|`` with ``g = qmf(h)``.
+    norm : float
+        ``|‖h‖₂ - 1|``.
+    cmf : float
+        ``max_w | |H(w)|² + |H(w+pi)|² - 2 |`` on a grid of 2048 frequencies.
+    pr_error : float
+        Max abs error of ``pywt.waverec(pywt.wavedec(x))`` on random signals,
+        relative to max |x|.
+    vanishing_moments : int
+        Number of leading moments ``sum_n n^k g[n]`` that vanish (relative tolerance 1e-4).
+    tolerance : float
+        Threshold under which a residual counts as passed.
+    """
+
+    orthogonality: float
+    lowpass_sum: float
+    highpass_sum: float
+    norm: float
+    cmf: float
+    pr_error: float
+    vanishing_moments: int
+    tolerance: float = 1e-3
+
+    def checks(self) -> list[dict]:
+        """One row per check: ``name``, ``label``, ``value``, ``passed``, ``meaning`` (for badges)."""
+        rows = [
+            ("orthogonality", "Orthogonal", "shifted copies of the filter are orthonormal"),
+            ("lowpass_sum", "Lowpass sum √2", "the scaling filter keeps the signal's average"),
+            ("highpass_sum", "Highpass sum 0", "the wavelet filter ignores constant signals"),
+            ("norm", "Unit norm", "the filter has energy one"),
+            ("cmf", "Power complementary", "lowpass and highpass together keep every frequency's energy"),
+            ("pr_error", "Perfect reconstruction", "the signal is rebuilt exactly from its coefficients"),
+        ]
+        out = [dict(name=k, label=lab, value=float(getattr(self, k)), passed=bool(getattr(self, k) <= self.tolerance),
+                    meaning=m) for k, lab, m in rows]
+        out.append(dict(name="vanishing_moments", label="Vanishing moments", value=float(self.vanishing_moments),
+                        passed=self.vanishing_moments >= 1,
+                        meaning="polynomials of degree below this number give zero detail coefficients"))
+        return out
+
+    @property
+    def valid(self) -> bool:
+        """True when every residual is below ``tolerance``."""
+        return all(c["passed"] for c in self.checks())
+
+    def to_dict(self) -> dict:
+        return {k: (int(v) if k == "vanishing_moments" else float(v)) for k, v in asdict(self).items()}
+
+
+def validity_report(h, *, levels: int = 3, mode: str = "zero", tolerance: float = 1e-3, seed: int = 0) -> Validity:
+    """Check a lowpass filter with numpy and PyWavelets alone.
+
+    Parameters
+    ----------
+    h : array-like of shape (L,)
+        Lowpass synthesis filter (``rec_lo``); the checks are the same for ``dec_lo``.
+    levels, mode
+        Used for the perfect-reconstruction check.
+    tolerance : float
+        Pass threshold stored in the record.
+    seed : int
+        Seed of the random test signals.
+
+    Returns
+    -------
+    Validity
+    """
+    h = np.asarray(h, dtype=float)
+    g = np.asarray(pywt.qmf(h), dtype=float)
+    n = h.size
+    auto = np.correlate(h, h, mode="full")  # index n-1 is lag 0
+    lags = np.arange(-(n - 1), n)
+    even = lags % 2 == 0
+    delta = (lags == 0).astype(float)
+    orthogonality = float(np.max(np.abs(auto[even] - delta[even])))
+    w = np.linspace(0, np.pi, 2048, endpoint=False)
+    k = np.arange(n)
+    H = np.exp(-1j * np.outer(w, k)) @ h
+    Hpi = np.exp(-1j * np.outer(w + np.pi, k)) @ h
+    cmf = float(np.max(np.abs(np.abs(H) ** 2 + np.abs(Hpi) ** 2 - 2.0)))
+    wavelet = pywt.Wavelet("check", filter_bank=filter_bank(h))
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(4, 256))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pywt warns when levels exceed its boundary-free depth
+        rec = pywt.waverec(pywt.wavedec(x, wavelet, mode=mode, level=levels), wavelet, mode=mode)[:, : x.shape[1]]
+    pr_error = float(np.max(np.abs(rec - x)) / np.max(np.abs(x)))
+    idx = np.arange(n, dtype=float) - (n - 1) / 2.0  # centred, so moments are well scaled
+    moments = 0
+    for p in range(n // 2 + 1):
+        terms = idx**p * g
+        if abs(terms.sum()) <= 1e-4 * max(np.abs(terms).sum(), 1e-300):
+            moments += 1
+        else:
+            break
+    return Validity(
+        orthogonality=orthogonality,
+        lowpass_sum=float(abs(h.sum() - SQRT2)),
+        highpass_sum=float(abs(g.sum())),
+        norm=float(abs(np.linalg.norm(h) - 1.0)),
+        cmf=cmf,
+        pr_error=pr_error,
+        vanishing_moments=moments,
+        tolerance=tolerance,
+    )
+
+
+# --- Orthogonal lattice ---------------------------------------------------
+# The polyphase matrix P(z) = R(t_K) D(z) R(t_{K-1}) ... D(z) R(t_1), with
+# rotations R and delays D(z) = diag(1, z^-1), is paraunitary for any angles,
+# so its lowpass row is an orthonormal filter of length 2K. At z = 1 the product
+# is R(sum t), so sum(h) = cos(sum t) + sin(sum t) = sqrt(2) exactly when
+# sum t = pi/4; the last angle is set to make that hold.
+
+
+def _lattice_polyphase(angles: torch.Tensor) -> torch.Tensor:
+    """Polyphase matrix of shape (2, 2, K) for ``K = len(angles)`` rotations."""
+    k = angles.shape[0]
+    c, s = torch.cos(angles), torch.sin(angles)
+    poly = torch.zeros(2, 2, k, dtype=angles.dtype, device=angles.device)
+    poly = poly.index_put((torch.tensor([0, 0, 1, 1]), torch.tensor([0, 1, 0, 1]), torch.tensor([0, 0, 0, 0])),
+                          torch.stack([c[0], -s[0], s[0], c[0]]))
+    for j in range(1, k):
+        delayed = torch.stack([poly[0], torch.roll(poly[1], 1, dims=-1)])  # D(z) P
+        rot = torch.stack([torch.stack([c[j], -s[j]]), torch.stack([s[j], c[j]])])
+        poly = torch.einsum("ab,bcn->acn", rot, delayed)
+    return poly
+
+
+def lattice_filter(free_angles: torch.Tensor) -> torch.Tensor:
+    """Orthonormal lowpass filter of length ``2 * (len(free_angles) + 1)`` with sum sqrt(2).
+
+    Parameters
+    ----------
+    free_angles : Tensor of shape (K-1,)
+        The last rotation angle is ``pi/4 - sum(free_angles)``.
+
+    Returns
+    -------
+    Tensor of shape (2K,)
+        ``h[2n] = P00[n]``, ``h[2n+1] = P01[n]``: orthonormal under even shifts for any angles.
+    """
+    last = math.pi / 4 - free_angles.sum()
+    angles = torch.cat([free_angles, last.reshape(1)])
+    poly = _lattice_polyphase(angles)
+    # The first row, read out with its polyphase components interleaved.
+    even, odd = poly[0, 0], -poly[0, 1]
+    return torch.stack([even, odd], dim=-1).reshape(-1)
+
+
+def lattice_angles(h, *, steps: int = 400, seed: int = 0) -> tuple[np.ndarray, float]:
+    """Free lattice angles whose filter is closest to ``h`` (L-BFGS, float64).
+
+    Returns
+    -------
+    angles : ndarray of shape (L/2 - 1,)
+    error : float
+        Max abs difference between ``lattice_filter(angles)`` and ``h``.
+    """
+    target = torch.as_tensor(np.asarray(h, dtype=float))
+    if target.numel() % 2:
+        raise InputError("The lattice needs a filter of even length.", "Start from an orthogonal wavelet such as db5.",
+                         field="parametrization")
+    k = target.numel() // 2
+    gen = torch.Generator().manual_seed(seed)
+    best, best_err = None, math.inf
+    for attempt in range(6):
+        init = torch.rand(k - 1, generator=gen, dtype=torch.float64) * 2 * math.pi - math.pi
+        theta = init.clone().requires_grad_(True)
+        opt = torch.optim.LBFGS([theta], lr=1, max_iter=steps, tolerance_grad=1e-14, tolerance_change=1e-16,
+                                line_search_fn="strong_wolfe")
+
+        def closure():
+            opt.zero_grad()
+            loss = ((lattice_filter(theta) - target) ** 2).sum()
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+        with torch.no_grad():
+            err = float((lattice_filter(theta) - target).abs().max())
+        if err < best_err:
+            best, best_err = theta.detach().clone(), err
+        if best_err < 1e-10:
+            break
+    return best.numpy(), best_err
+
+
+def psi_distance(h1, h2, *, level: int = 5) -> float:
+    """Smallest L2 distance between two wavelet functions psi over shifts and sign/time flips.
+
+    Both psi are sampled with ``wavefun(level)`` and normalised to unit L2 norm,
+    so the distance lies in [0, 2].
+    """
+    def psi(h):
+        _, p, _ = make_wavelet(h).wavefun(level=level)
+        p = np.asarray(p, dtype=float)
+        return p / (np.linalg.norm(p) or 1.0)
+
+    a, b = psi(h1), psi(h2)
+    # ‖a - shift(b)‖² = 2 - 2 <a, shift(b)> for unit vectors; scan every shift at once.
+    best = max(np.max(np.correlate(a, cand, mode="full")) for cand in (b, -b, b[::-1], -b[::-1]))
+    return float(math.sqrt(max(0.0, 2.0 - 2.0 * best)))

@@ -1,0 +1,190 @@
+"""The AWD objective: reconstruction, validity penalties, and two L1 terms.
+
+``loss = rec + w·(lowpass_sum + highpass_sum + norm + cmf + orthogonality)
+        + lam·wavelet_l1 + gamma·attribution_l1``
+
+with the definitions of the AWD reference implementation (½ factors, L1 terms
+averaged over the J+1 levels and summed within each, reconstruction summed per
+signal, every term divided by the batch size).
+
+The attribution term uses Saliency-TRIM: the gradient of the teacher output
+with respect to the wavelet coefficients through the inverse transform, the
+teacher being evaluated at the original input. Because synthesis is the exact
+adjoint of analysis, ``TRIM(x) = W_h(∇f(x))``: the DWT of the teacher's input
+gradient. :func:`attributions_precomputed` uses that identity;
+:func:`attributions_autograd` differentiates through the teacher as the
+reference does. Both give the same values and the same gradient in ``h``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import torch
+
+from core.wavelets.transform import analysis_matrix, is_adjoint, qmf, wavedec, waverec
+
+__all__ = [
+    "TERMS", "PENALTY_TERMS", "validity_penalties", "reconstruction_loss", "l1_per_level",
+    "attributions_precomputed", "attributions_autograd", "awd_loss",
+]
+
+PENALTY_TERMS = ("lowpass_sum", "highpass_sum", "norm", "cmf", "orthogonality")
+TERMS = ("reconstruction",) + PENALTY_TERMS + ("wavelet_l1", "attribution_l1", "total")
+
+
+_PENALTY_CACHE: dict = {}
+
+
+def _penalty_operators(n: int, dtype, device):
+    """Constant matrices for the penalties: DFT rows, even-shift pairs, highpass-sum signs."""
+    key = (n, dtype, str(device))
+    if key not in _PENALTY_CACHE:
+        k = torch.arange(n, dtype=torch.float64)
+        angle = 2 * math.pi * torch.outer(k, k) / n
+        dft = torch.cat([torch.cos(angle), torch.sin(angle)])  # (2n, n): real and imaginary rows
+        lags = [lag for lag in range(-(n - 1), n) if lag % 2 == 0]
+        shifts = torch.zeros(len(lags), n, n, dtype=torch.float64)
+        for i, lag in enumerate(lags):
+            for m in range(max(0, -lag), min(n, n - lag)):
+                shifts[i, m, m + lag] = 1.0
+        delta = torch.tensor([1.0 if lag == 0 else 0.0 for lag in lags], dtype=torch.float64)
+        signs = torch.tensor([(-1.0) ** (n - 1 - m) for m in range(n)], dtype=torch.float64)  # Σg = signs·h
+        _PENALTY_CACHE[key] = tuple(t.to(dtype=dtype, device=device) for t in (dft, shifts, delta, signs))
+    return _PENALTY_CACHE[key]
+
+
+def validity_penalties(h: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The five soft validity penalties of AWD for lowpass filter ``h``.
+
+    ``lowpass_sum = ½(Σh − √2)²``, ``highpass_sum = ½(Σg)²``, ``norm = ½(Σh² − 1)²``,
+    ``cmf = ½ Σ_k (|H_k|² + |H_{k+L/2}|² − 2)²`` on the L-point DFT, and
+    ``orthogonality = ½ Σ_k ((h⋆h)[2k] − δ_k)²`` over all even lags.
+    """
+    n = h.shape[0]
+    dft, shifts, delta, signs = _penalty_operators(n, h.dtype, h.device)
+    parts = dft @ h
+    spectrum = parts[:n] ** 2 + parts[n:] ** 2
+    half = n // 2
+    cmf = 0.5 * ((spectrum[:half] + spectrum[half : 2 * half] - 2.0) ** 2).sum()
+    even = (shifts @ h) @ h  # autocorrelation at even lags
+    return {
+        "lowpass_sum": 0.5 * (h.sum() - math.sqrt(2.0)) ** 2,
+        "highpass_sum": 0.5 * (signs @ h) ** 2,
+        "norm": 0.5 * ((h * h).sum() - 1.0) ** 2,
+        "cmf": cmf,
+        "orthogonality": 0.5 * ((even - delta) ** 2).sum(),
+    }
+
+
+def reconstruction_loss(x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
+    """Squared error summed over samples, averaged over the batch."""
+    return ((x_rec - x) ** 2).sum() / x.shape[0]
+
+
+def l1_per_level(coeffs: Sequence[torch.Tensor], n_levels: int | None = None) -> torch.Tensor:
+    """``(1/(J+1)) Σ_levels Σ|c| / batch``, as in the reference.
+
+    ``n_levels`` is J+1 when ``coeffs`` holds the levels concatenated in one tensor.
+    """
+    batch = coeffs[0].shape[0]
+    return sum(c.abs().sum() for c in coeffs) / ((n_levels or len(coeffs)) * batch)
+
+
+def attributions_precomputed(h: torch.Tensor, grads: torch.Tensor, levels: int, mode: str) -> list[torch.Tensor]:
+    """Saliency-TRIM from precomputed input gradients: ``W_h(∇f(x))``.
+
+    When synthesis is not the exact adjoint (periodization with an odd level
+    length), the transpose of synthesis is applied instead, through a cheap
+    vector-Jacobian product of the transform alone.
+    """
+    if is_adjoint(grads.shape[-1], levels, mode):
+        return wavedec(grads, h, levels, mode)
+    with torch.enable_grad():
+        probe = [c.detach().requires_grad_(True) for c in wavedec(grads, h.detach(), levels, mode)]
+        rec = waverec(probe, h, mode, length=grads.shape[-1])
+        return list(torch.autograd.grad(rec, probe, grad_outputs=grads, create_graph=True))
+
+
+def attributions_autograd(h: torch.Tensor, x: torch.Tensor, teacher: Callable[[torch.Tensor], torch.Tensor],
+                          levels: int, mode: str) -> list[torch.Tensor]:
+    """Saliency-TRIM through the teacher: ``∂f(W_hᵀ s + r)/∂s`` at ``s = W_h x``.
+
+    The residual ``r = x − W_hᵀ stopgrad(s)`` keeps the teacher at ``x`` for every
+    ``h`` (stop-gradient on ``s`` only). The reference stops the gradient of the
+    whole residual, which adds a teacher-Hessian term to the gradient in ``h``;
+    it vanishes for piecewise-linear (ReLU) teachers and is dropped here so the
+    two paths agree for every teacher.
+    """
+    n = x.shape[-1]
+    with torch.enable_grad():
+        s = [c.detach().requires_grad_(True) for c in wavedec(x, h.detach(), levels, mode)]
+        rec = waverec(s, h, mode, length=n)
+        frozen = waverec([c.detach() for c in s], h, mode, length=n)
+        x_in = x + rec - frozen  # equals x; depends on s through W_hᵀ; no first-order dependence on h
+        out = teacher(x_in).sum()
+        return list(torch.autograd.grad(out, s, create_graph=True))
+
+
+def awd_loss(h: torch.Tensor, x: torch.Tensor, *, levels: int, mode: str, lam: float, gamma: float,
+             grads: torch.Tensor | None = None, teacher: Callable | None = None, trim: str = "precomputed",
+             penalty_weight: float = 1.0) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Total AWD loss and its terms for one batch.
+
+    Parameters
+    ----------
+    h : Tensor (L,)
+        Lowpass synthesis filter, differentiable.
+    x : Tensor (batch, n)
+    levels, mode
+        Transform settings.
+    lam, gamma : float
+        Weights of the coefficient L1 and attribution L1 terms.
+    grads : Tensor (batch, n), optional
+        Teacher input gradients at ``x`` (``trim="precomputed"``).
+    teacher : callable, optional
+        Maps ``(batch, n)`` to ``(batch,)`` (``trim="autograd"``).
+    trim : {"precomputed", "autograd"}
+    penalty_weight : float
+        Weight of each validity penalty (1 in the reference).
+
+    Returns
+    -------
+    total : Tensor
+    terms : dict of str to Tensor
+        Unweighted terms (keys of :data:`TERMS`, ``total`` included).
+    """
+    n = x.shape[-1]
+    use_attr = gamma > 0 and (grads is not None or teacher is not None)
+    attrs = None
+    if is_adjoint(n, levels, mode):
+        # Dense operator: a few small matrix products per step instead of 2·J convolutions.
+        W = analysis_matrix(h, n, levels, mode)
+        if use_attr and trim == "precomputed":
+            both = torch.cat([x, grads]) @ W.T  # one product for signals and gradients
+            coeffs, attrs = [both[: len(x)]], [both[len(x):]]
+        else:
+            coeffs = [x @ W.T]
+            if use_attr:
+                s = coeffs[0].detach().requires_grad_(True)
+                with torch.enable_grad():
+                    x_in = x + s @ W - s.detach() @ W  # = x; see attributions_autograd
+                    attrs = list(torch.autograd.grad(teacher(x_in).sum(), s, create_graph=True))
+        x_rec = coeffs[0] @ W
+        n_levels = levels + 1
+    else:
+        coeffs = wavedec(x, h, levels, mode)
+        if use_attr:
+            attrs = (attributions_precomputed(h, grads, levels, mode) if trim == "precomputed"
+                     else attributions_autograd(h, x, teacher, levels, mode))
+        x_rec = waverec(coeffs, h, mode, length=n)
+        n_levels = len(coeffs)
+    terms = {"reconstruction": reconstruction_loss(x, x_rec)}
+    terms.update(validity_penalties(h))
+    terms["wavelet_l1"] = l1_per_level(coeffs, n_levels)
+    terms["attribution_l1"] = l1_per_level(attrs, n_levels) if attrs is not None else x.new_zeros(())
+    total = (terms["reconstruction"] + penalty_weight * sum(terms[k] for k in PENALTY_TERMS)
+             + lam * terms["wavelet_l1"] + gamma * terms["attribution_l1"])
+    terms["total"] = total
+    return total, terms

@@ -1,0 +1,215 @@
+"""Plotly figure builders for the wavelet workflow: records in, figures out.
+
+Every builder takes records from this package and returns a ``go.Figure``
+styled with :mod:`core.theme`; none is called from inside a model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core import theme
+from core.wavelets.filters import Validity, make_wavelet
+
+__all__ = [
+    "filters_figure", "wavefun_figure", "validity_rows", "validity_figure", "reconstruction_figure",
+    "scalogram_figure", "loss_figure", "teacher_loss_figure", "downstream_figure", "sweep_figure", "TERM_LABELS",
+]
+
+TERM_LABELS = {
+    "reconstruction": "Reconstruction error",
+    "lowpass_sum": "Lowpass sum penalty",
+    "highpass_sum": "Highpass sum penalty",
+    "norm": "Unit-norm penalty",
+    "cmf": "Power-complementarity (CMF) penalty",
+    "orthogonality": "Orthogonality penalty",
+    "wavelet_l1": "Coefficient sparsity (L1, weight λ)",
+    "attribution_l1": "Attribution sparsity (L1, weight γ)",
+    "total": "Total loss",
+}
+
+_TERM_COLOURS = {
+    "reconstruction": theme.RECONSTRUCTION, "wavelet_l1": theme.LEARNED, "attribution_l1": theme.DISTILLED,
+    "total": theme.SIGNAL, "lowpass_sum": "#E69F00", "highpass_sum": "#56B4E9", "norm": "#F0E442",
+    "cmf": "#D55E00", "orthogonality": "#999999",
+}
+
+
+def _qmf(h) -> np.ndarray:
+    h = np.asarray(h, dtype=float)
+    signs = np.where(np.arange(h.size) % 2 == 0, 1.0, -1.0)
+    return h[::-1] * signs
+
+
+def filters_figure(learned, initial, *, initial_name: str = "initial") -> go.Figure:
+    """Lowpass h and highpass g taps, learned vs initial, side by side."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Lowpass (scaling) filter h", "Highpass (wavelet) filter g"))
+    for col, fn in ((1, np.asarray), (2, _qmf)):
+        for taps, name, colour, dash in ((initial, f"{theme.LABELS['initial']} ({initial_name})", theme.INITIAL, "dash"),
+                                         (learned, theme.LABELS["learned"], theme.LEARNED, "solid")):
+            values = fn(np.asarray(taps, dtype=float))
+            fig.add_trace(go.Scatter(x=np.arange(values.size), y=values, mode="lines+markers", name=name,
+                                     line=dict(color=colour, dash=dash), legendgroup=name, showlegend=col == 1),
+                          row=1, col=col)
+        fig.update_xaxes(title_text="Tap index", row=1, col=col)
+    fig.update_yaxes(title_text="Tap value", row=1, col=1)
+    fig.update_layout(**theme.plotly_layout(title="Filters: distilled vs initial", height=380))
+    return fig
+
+
+def wavefun_figure(learned, initial, *, initial_name: str = "initial", level: int = 6) -> go.Figure:
+    """Wavelet ψ and scaling function φ of both filters (``pywt.Wavelet.wavefun``)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Wavelet function ψ", "Scaling function φ"))
+    for taps, name, colour, dash in ((initial, f"{theme.LABELS['initial']} ({initial_name})", theme.INITIAL, "dash"),
+                                     (learned, theme.LABELS["learned"], theme.LEARNED, "solid")):
+        phi, psi, x = make_wavelet(taps).wavefun(level=level)
+        for col, values in ((1, psi), (2, phi)):
+            fig.add_trace(go.Scatter(x=x, y=values, mode="lines", name=name, line=dict(color=colour, dash=dash),
+                                     legendgroup=name, showlegend=col == 1), row=1, col=col)
+            fig.update_xaxes(title_text="Time (in filter taps)", row=1, col=col)
+    fig.update_yaxes(title_text="Value", row=1, col=1)
+    fig.update_layout(**theme.plotly_layout(title="What the wavelets look like", height=380))
+    return fig
+
+
+def validity_rows(validity: Validity) -> list[dict]:
+    """Rows for validity badges: ``label``, ``value``, ``passed``, ``meaning``, ``text``."""
+    rows = validity.checks()
+    for r in rows:
+        r["text"] = (f"{int(r['value'])}" if r["name"] == "vanishing_moments" else f"{r['value']:.1e}")
+    return rows
+
+
+def validity_figure(validity: Validity, initial: Validity | None = None) -> go.Figure:
+    """Residual of each validity check on a log scale (lower is better), with the pass threshold."""
+    rows = [r for r in validity.checks() if r["name"] != "vanishing_moments"]
+    fig = go.Figure()
+    if initial is not None:
+        ini = {r["name"]: r["value"] for r in initial.checks()}
+        fig.add_trace(go.Bar(x=[r["label"] for r in rows], y=[max(ini[r["name"]], 1e-17) for r in rows],
+                             name=theme.LABELS["initial"], marker_color=theme.INITIAL))
+    fig.add_trace(go.Bar(x=[r["label"] for r in rows], y=[max(r["value"], 1e-17) for r in rows],
+                         name=theme.LABELS["learned"], marker_color=theme.LEARNED,
+                         text=["pass" if r["passed"] else "fail" for r in rows], textposition="outside"))
+    fig.add_hline(y=validity.tolerance, line_dash="dot", line_color=theme.FLAG,
+                  annotation_text=f"pass threshold {validity.tolerance:g}")
+    fig.update_yaxes(type="log", title_text="Residual (0 = exactly valid)")
+    fig.update_layout(**theme.plotly_layout(title="Is it still a valid wavelet?", barmode="group", height=380))
+    return fig
+
+
+def reconstruction_figure(rec) -> go.Figure:
+    """Original signal vs reconstruction from all coefficients vs distilled reconstruction."""
+    t = np.arange(rec.signal.size)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=t, y=rec.signal, name=theme.LABELS["signal"], line=dict(color=theme.SIGNAL, width=1.5)))
+    fig.add_trace(go.Scatter(x=t, y=rec.reconstruction, name=theme.LABELS["reconstruction"],
+                             line=dict(color=theme.RECONSTRUCTION, dash="dash")))
+    fig.add_trace(go.Scatter(x=t, y=rec.distilled,
+                             name=f"Rebuilt from top-{rec.top_k} attributed coefficients per level",
+                             line=dict(color=theme.DISTILLED, width=2.5)))
+    fig.update_xaxes(title_text="Sample (time)")
+    fig.update_yaxes(title_text="Signal value")
+    fig.update_layout(**theme.plotly_layout(
+        title=f"Signal {rec.index}: teacher output {rec.teacher_output:.3g} on the original, "
+              f"{rec.teacher_output_distilled:.3g} on the distilled signal", height=400))
+    return fig
+
+
+def _scalogram_matrix(arrays, width: int) -> np.ndarray:
+    """Each level stretched to ``width`` columns (nearest neighbour) so levels line up in time."""
+    rows = []
+    for a in arrays:
+        a = np.asarray(a, dtype=float)
+        idx = np.minimum((np.arange(width) * a.size / width).astype(int), a.size - 1)
+        rows.append(a[idx])
+    return np.vstack(rows)
+
+
+def scalogram_figure(rec) -> go.Figure:
+    """Scalograms: coefficients and attributions per level, stretched along time."""
+    width = max(len(c) for c in rec.coefficients)
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                        subplot_titles=("Wavelet coefficients", "Attributions (teacher sensitivity)"))
+    for col, arrays, title in ((1, rec.coefficients, "coefficient"), (2, rec.attributions, "attribution")):
+        z = _scalogram_matrix(arrays, width)
+        lim = float(np.max(np.abs(z))) or 1.0
+        fig.add_trace(go.Heatmap(z=z, y=list(rec.level_names), colorscale=theme.DIVERGING, zmin=-lim, zmax=lim,
+                                 colorbar=dict(x=0.44 if col == 1 else 1.0, title=title),
+                                 hovertemplate="%{y}<br>position %{x}<br>" + title + " %{z:.3g}<extra></extra>"),
+                      row=1, col=col)
+        fig.update_xaxes(title_text="Position (coarse levels stretched)", row=1, col=col)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(**theme.plotly_layout(title="Where the signal's energy is, and where the network looks",
+                                            height=380))
+    return fig
+
+
+def loss_figure(history: dict, terms=None) -> go.Figure:
+    """Per-term loss curves over epochs (log scale); accepts ``loss_history`` or live progress history."""
+    terms = terms or [k for k in ("total", "reconstruction", "wavelet_l1", "attribution_l1", "orthogonality", "cmf",
+                                  "lowpass_sum", "highpass_sum", "norm") if k in history]
+    fig = go.Figure()
+    for k in terms:
+        values = np.asarray(history[k], dtype=float)
+        if values.size == 0 or not np.any(values > 0):
+            continue
+        fig.add_trace(go.Scatter(x=np.arange(1, values.size + 1), y=np.maximum(values, 1e-16), mode="lines+markers",
+                                 name=TERM_LABELS.get(k, k), line=dict(color=_TERM_COLOURS.get(k))))
+    fig.update_xaxes(title_text="Epoch")
+    fig.update_yaxes(type="log", title_text="Loss term (unweighted, mean per signal)")
+    fig.update_layout(**theme.plotly_layout(title="Training: each part of the objective", height=400))
+    return fig
+
+
+def teacher_loss_figure(history) -> go.Figure:
+    """Teacher training and validation loss per epoch (from ``TrainedTeacher.history`` or progress details)."""
+    epochs = [h["epoch"] for h in history]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=epochs, y=[h["train_loss"] for h in history], name="Training loss",
+                             line=dict(color=theme.LEARNED)))
+    fig.add_trace(go.Scatter(x=epochs, y=[h["val_loss"] for h in history], name="Validation loss",
+                             line=dict(color=theme.OUTCOME, dash="dash")))
+    fig.update_xaxes(title_text="Epoch")
+    fig.update_yaxes(title_text="Loss (standardised units)", type="log")
+    fig.update_layout(**theme.plotly_layout(title="Teacher training", height=360))
+    return fig
+
+
+def downstream_figure(downstream) -> go.Figure:
+    """Held-out score of each model (AWD, initial wavelet, γ = 0, teacher)."""
+    rows = downstream.rows()
+    colours = {"awd": theme.LEARNED, "init_wavelet": theme.INITIAL, "gamma0": "#56B4E9", "teacher": theme.SIGNAL}
+    metric = "R² (held out)" if downstream.metric == "r2" else "Accuracy (held out)"
+    fig = go.Figure(go.Bar(x=[r["model"] for r in rows], y=[r["score"] for r in rows],
+                           marker_color=[colours[r["key"]] for r in rows],
+                           text=[f"{r['score']:.3f}" for r in rows], textposition="outside"))
+    fig.update_yaxes(title_text=metric)
+    fig.update_layout(**theme.plotly_layout(
+        title=f"Does a linear model on {downstream.top_k} coefficients per level match the network?", height=380,
+        showlegend=False))
+    return fig
+
+
+def sweep_figure(result) -> go.Figure:
+    """CV score and distance to the reference wavelet along γ, one line per λ."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(f"Cross-validated {result.metric}",
+                                                        f"ψ distance to {result.reference or 'initial'} wavelet"))
+    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+    for i, lam in enumerate(sorted({p.lam for p in result.points})):
+        pts = sorted((p for p in result.points if p.lam == lam), key=lambda p: p.gamma)
+        gam = [max(p.gamma, 1e-6) for p in pts]
+        dist = [p.distance_to_reference if p.distance_to_reference is not None else p.distance_to_init for p in pts]
+        colour = palette[i % len(palette)]
+        fig.add_trace(go.Scatter(x=gam, y=[p.cv_score for p in pts], mode="lines+markers", name=f"λ = {lam:g}",
+                                 line=dict(color=colour), legendgroup=str(lam)), row=1, col=1)
+        fig.add_trace(go.Scatter(x=gam, y=dist, mode="lines+markers", name=f"λ = {lam:g}", line=dict(color=colour),
+                                 legendgroup=str(lam), showlegend=False), row=1, col=2)
+    for col in (1, 2):
+        fig.update_xaxes(type="log", title_text="γ (attribution sparsity weight)", row=1, col=col)
+    fig.add_trace(go.Scatter(x=[max(result.best.gamma, 1e-6)], y=[result.best.cv_score], mode="markers",
+                             marker=dict(symbol="star", size=14, color=theme.FLAG), name="Selected"), row=1, col=1)
+    fig.update_layout(**theme.plotly_layout(title="Sweep over (λ, γ), warm-started along γ", height=400))
+    return fig

@@ -1,0 +1,98 @@
+"""What the network looks at: one signal rebuilt from its most attributed coefficients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.wavelets.distiller import teacher_gradients
+from core.wavelets.downstream import level_names
+from core.wavelets.objective import attributions_precomputed
+from core.wavelets.transform import wavedec, waverec
+
+__all__ = ["Reconstruction", "reconstruct_sample"]
+
+
+@dataclass(frozen=True, eq=False)
+class Reconstruction:
+    """One signal, its reconstructions, and its coefficients and attributions per level.
+
+    Attributes
+    ----------
+    index : int
+        Row of the signal in the dataset.
+    signal, reconstruction, distilled : ndarray (length,)
+        The original; the signal rebuilt from all coefficients; the signal rebuilt
+        from only the ``top_k`` most attributed coefficients of each level.
+    coefficients, attributions : tuple of ndarray
+        ``[cA_J, cD_J, ..., cD_1]`` of the signal, and TRIM attributions of the
+        teacher on them (same shapes).
+    kept : tuple of ndarray of bool
+        Which coefficients the distilled signal keeps.
+    level_names : tuple of str
+    top_k : int
+    teacher_output, teacher_output_distilled : float
+        Teacher output on the signal and on the distilled signal.
+    """
+
+    index: int
+    signal: np.ndarray
+    reconstruction: np.ndarray
+    distilled: np.ndarray
+    coefficients: tuple
+    attributions: tuple
+    kept: tuple
+    level_names: tuple
+    top_k: int
+    teacher_output: float
+    teacher_output_distilled: float
+
+    @property
+    def reconstruction_error(self) -> float:
+        return float(np.max(np.abs(self.reconstruction - self.signal)))
+
+    def to_dict(self) -> dict:
+        return dict(index=self.index, signal=self.signal.tolist(), reconstruction=self.reconstruction.tolist(),
+                    distilled=self.distilled.tolist(), coefficients=[c.tolist() for c in self.coefficients],
+                    attributions=[a.tolist() for a in self.attributions], kept=[k.tolist() for k in self.kept],
+                    level_names=list(self.level_names), top_k=self.top_k, teacher_output=self.teacher_output,
+                    teacher_output_distilled=self.teacher_output_distilled)
+
+
+def reconstruct_sample(signal, h, teacher, *, levels: int, mode: str = "zero", top_k: int = 6,
+                       index: int = 0) -> Reconstruction:
+    """Rebuild one signal from all its coefficients and from its top-k attributed ones.
+
+    Parameters
+    ----------
+    signal : array (length,)
+    h : array (L,)
+        Lowpass synthesis filter (e.g. ``result.filter``).
+    teacher : TeacherNet or callable
+    levels, mode : transform settings
+    top_k : int
+        Coefficients kept per level, by largest |attribution|.
+    index : int
+        Stored in the record for display.
+    """
+    x = np.asarray(signal, dtype=float).reshape(1, -1)
+    ht = torch.as_tensor(np.asarray(h, dtype=float))
+    g = torch.as_tensor(teacher_gradients(teacher, x).astype(float))
+    with torch.no_grad():
+        coeffs = wavedec(torch.as_tensor(x), ht, levels, mode)
+        attrs = attributions_precomputed(ht, g, levels, mode)
+        kept = []
+        for a in attrs:
+            order = torch.argsort(a.abs(), dim=1, descending=True)[:, :top_k]
+            kept.append(torch.zeros_like(a, dtype=torch.bool).scatter(1, order, True))
+        full = waverec(coeffs, ht, mode, length=x.shape[1])
+        distilled = waverec([c * k for c, k in zip(coeffs, kept)], ht, mode, length=x.shape[1])
+    out = teacher.decision_function(np.vstack([x, distilled.numpy()])) if hasattr(teacher, "decision_function") \
+        else np.zeros(2)
+    return Reconstruction(
+        index=int(index), signal=x[0], reconstruction=full.numpy()[0], distilled=distilled.numpy()[0],
+        coefficients=tuple(c.numpy()[0] for c in coeffs), attributions=tuple(a.detach().numpy()[0] for a in attrs),
+        kept=tuple(k.numpy()[0] for k in kept), level_names=tuple(level_names(levels)), top_k=int(top_k),
+        teacher_output=float(out[0]), teacher_output_distilled=float(out[1]))

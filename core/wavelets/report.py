@@ -1,0 +1,102 @@
+"""Exports of a wavelet result: the HTML report, filters.json, features.csv, metrics.json."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+
+from core.io import atomic_output_dir, neutralise_formulas
+from core.report_html import Section, render_report
+from core.wavelets import plots
+from core.wavelets.filters import filter_bank
+
+__all__ = ["report_html", "filters_json", "features_csv", "metrics_json", "write_outputs", "OUTPUT_FILES"]
+
+OUTPUT_FILES = ("filters.json", "features.csv", "report.html", "metrics.json")
+
+
+def filters_json(result) -> str:
+    """The learned filter bank; ``pywt.Wavelet("awd", filter_bank=(d["dec_lo"], d["dec_hi"], d["rec_lo"], d["rec_hi"]))``."""
+    dec_lo, dec_hi, rec_lo, rec_hi = filter_bank(result.filter)
+    s = result.settings
+    doc = {"name": f"awd-{s.wavelet}", "dec_lo": dec_lo, "dec_hi": dec_hi, "rec_lo": rec_lo, "rec_hi": rec_hi,
+           "init": s.wavelet, "levels": s.levels, "mode": s.mode,
+           "usage": "pywt.Wavelet('awd', filter_bank=(dec_lo, dec_hi, rec_lo, rec_hi)); "
+                    f"pywt.wavedec(x, w, mode='{s.mode}', level={s.levels})"}
+    return json.dumps(doc, indent=2)
+
+
+def features_csv(result) -> str:
+    """One row per signal: split, target, teacher prediction, and the top-k coefficients per level."""
+    frame = pd.DataFrame(result.features, columns=list(result.feature_names))
+    frame.insert(0, "teacher_prediction", result.teacher_prediction)
+    frame.insert(0, result.dataset.get("target_name", "y") or "y", result.y)
+    frame.insert(0, "split", result.split.astype(str))
+    frame.insert(0, "signal", np.arange(len(frame)))
+    return neutralise_formulas(frame).to_csv(index=False, float_format="%.8g")
+
+
+def metrics_json(result) -> str:
+    return json.dumps(result.metrics(), indent=2, default=float)
+
+
+def report_html(result, reconstructions=()) -> str:
+    """Self-contained HTML report of one distillation (the app offers the same bytes)."""
+    s, d, v = result.settings, result.downstream, result.validity
+    metric = "R²" if d.metric == "r2" else "accuracy"
+    teacher = result.teacher
+    validity_table = pd.DataFrame([{"check": r["label"], "distilled": r["value"],
+                                    "initial": next(i["value"] for i in result.init_validity.checks()
+                                                    if i["name"] == r["name"]),
+                                    "passed": "yes" if r["passed"] else "no", "meaning": r["meaning"]}
+                                   for r in v.checks()])
+    down_table = pd.DataFrame([{"model": r["model"], f"held-out {metric}": r["score"]} for r in d.rows()])
+    sections = [
+        Section("Summary", paragraphs=(
+            f"Data: {result.dataset['description']} ({result.dataset['n_signals']} signals of "
+            f"{result.dataset['length']} samples, {result.dataset['task']}).",
+            f"Teacher: {teacher['kind'].upper()} network, held-out {metric} {teacher['test_score']:.3f}.",
+            f"A linear model on the top {d.top_k} coefficients per level of the distilled wavelet reaches "
+            f"{metric} {d.awd:.3f}, against {d.init_wavelet:.3f} with the initial {s.wavelet} wavelet, "
+            f"{d.gamma0:.3f} without the attribution term (γ = 0) and {d.teacher:.3f} for the teacher.",
+            f"Compression rate (share of coefficients that are both non-negligible and attributed): "
+            f"{d.compression_rate:.3f} distilled vs {d.compression_rate_init:.3f} initial. "
+            f"Prediction on {d.n_test} test signals: {d.predict_seconds_student * 1e3:.2f} ms for the wavelet model, "
+            f"{d.predict_seconds_teacher * 1e3:.2f} ms for the teacher.",
+        ), tables=(down_table,), figures=(plots.downstream_figure(d),)),
+        Section("The distilled wavelet", paragraphs=(
+            f"Started from {s.wavelet}, {s.levels} levels, {s.mode} boundary mode, λ = {s.lam:g}, γ = {s.gamma:g}, "
+            f"{s.epochs} epochs, {s.parametrization} parametrization, TRIM path '{s.trim}'.",
+        ), figures=(plots.filters_figure(result.filter, result.init_filter, initial_name=s.wavelet),
+                    plots.wavefun_figure(result.filter, result.init_filter, initial_name=s.wavelet))),
+        Section("Validity, checked independently with PyWavelets", paragraphs=(
+            "Each number is a residual: 0 means the property holds exactly. "
+            + ("All checks pass." if v.valid else "Some checks fail: treat the wavelet with care."),
+        ), tables=(validity_table,), figures=(plots.validity_figure(v, result.init_validity),)),
+        Section("Training", figures=(plots.teacher_loss_figure(teacher["history"]),
+                                     plots.loss_figure(result.loss_history))),
+    ]
+    recon_figs = []
+    for rec in reconstructions:
+        recon_figs += [plots.reconstruction_figure(rec), plots.scalogram_figure(rec)]
+    if recon_figs:
+        sections.append(Section("What the network looks at", paragraphs=(
+            "Each test signal is rebuilt from all its coefficients, and from only the coefficients with the largest "
+            "attributions at each level.",), figures=tuple(recon_figs)))
+    meta = {"Dataset": result.dataset["name"], "Seed": str(s.seed), "Teacher": teacher["kind"],
+            "Timings": f"teacher {result.timings.get('teacher', 0):.1f} s, distil {result.timings.get('distill', 0):.1f} s"}
+    return render_report("Adaptive wavelet distillation", "A neural network distilled into a wavelet and a "
+                         "linear model on a few of its coefficients.", sections, meta)
+
+
+def write_outputs(result, out_dir, reconstructions=()) -> list[str]:
+    """Write the four output files atomically; returns their paths."""
+    contents = {"filters.json": filters_json(result), "features.csv": features_csv(result),
+                "report.html": report_html(result, reconstructions), "metrics.json": metrics_json(result)}
+    with atomic_output_dir(out_dir) as tmp:
+        for name, text in contents.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+    return [os.path.join(str(out_dir), n) for n in OUTPUT_FILES]

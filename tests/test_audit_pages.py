@@ -1,0 +1,234 @@
+"""The audit pages in AppTest: upload, map, run (fast preset, tiny data), read results, download.
+
+Runs use a 600-row synthetic table, so a fit takes seconds. The fit runs in a
+background Job; tests wait for it, then rerun the page as the polling
+fragment would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, shared_file
+from core import theme
+from core.audit import datasets
+from core.audit.report import metrics_json, report_html, shapes_csv
+from ui import keys
+from ui.audit_source import _builtin
+
+TINY_ROWS = 600
+FIT_TIMEOUT = 120
+
+
+class RecordingStorage(MemoryMediaFileStorage):
+    """AppTest's in-memory media store, keeping every file by URL so a test can read a download."""
+
+    files: dict[str, bytes] = {}
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+        file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
+        RecordingStorage.files[self.get_url(file_id)] = self.get_file(self.get_url(file_id).rsplit("/", 1)[-1]).content
+        return file_id
+
+
+def tiny_csv(kind: str = "biased") -> bytes:
+    return datasets.make_synthetic(kind, n_rows=TINY_ROWS).frame.to_csv(index=False).encode()
+
+
+def new_app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def open_page(at: AppTest, name: str) -> AppTest:
+    at.switch_page(f"pages/{name}.py").run()
+    no_exception(at)
+    return at
+
+
+def upload(at: AppTest, filename: str, data: bytes, mime: str = "text/csv") -> AppTest:
+    open_page(at, "audit_data")
+    at.session_state[keys.AUDIT_CHOICE] = "upload"
+    at.run()
+    at.file_uploader(key=keys.AUDIT_UPLOAD).set_value((filename, data, mime)).run()
+    no_exception(at)
+    return at
+
+
+def wait_for_run(at: AppTest) -> AppTest:
+    job = at.session_state[keys.AUDIT_JOB]
+    job.wait(FIT_TIMEOUT)
+    assert not job.running and job.error is None, job.error
+    at.run()
+    no_exception(at)
+    return at
+
+
+def texts(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+@pytest.fixture(scope="module")
+def audited():
+    """One session that uploaded a tiny table, kept the suggested mapping and ran the fast preset."""
+    at = upload(new_app(), "tiny.csv", tiny_csv())
+    at.button(key=keys.AUDIT_DATA_RUN).click().run()
+    open_page(at, "audit_compare")
+    return wait_for_run(at)
+
+
+def test_upload_suggests_a_mapping_and_is_ready():
+    at = upload(new_app(), "tiny.csv", tiny_csv())
+    score = at.selectbox(key=f"{keys.AUDIT_MAP_PREFIX}score.{at.session_state[keys.AUDIT_SOURCE].sha256[:16]}")
+    assert score.value == "score"
+    assert at.session_state[keys.AUDIT_MAPPING]["outcome"] == "outcome"
+    assert "group" in at.session_state[keys.AUDIT_MAPPING]["protected"]
+    assert "Ready: 600 rows" in texts(at.success)
+    assert at.dataframe, "the preview table is missing"
+
+
+def test_a_bad_mapping_is_explained_beside_its_control():
+    at = upload(new_app(), "tiny.csv", tiny_csv())
+    sha = at.session_state[keys.AUDIT_SOURCE].sha256[:16]
+    at.selectbox(key=f"{keys.AUDIT_MAP_PREFIX}outcome.{sha}").set_value("charge").run()
+    no_exception(at)
+    errors = texts(at.error)
+    assert "'charge' has 3 different values" in errors and "Choose a yes/no outcome column" in errors
+    assert not [b for b in at.button if b.key == keys.AUDIT_DATA_RUN], "Run must wait until the problem is fixed"
+
+
+@pytest.mark.parametrize("filename, data, problem, fix", [
+    ("empty.csv", b"", "is empty", "header row"),
+    ("latin1.csv", "score,outcome\n0.5,1\ncafé,0\n".encode("latin-1"), "not UTF-8", "CSV UTF-8"),
+    ("twice.csv", b"score,score,outcome\n0.1,0.2,1\n", "repeats the column name", "unique name"),
+])
+def test_bad_uploads_say_what_to_do(filename, data, problem, fix):
+    at = upload(new_app(), filename, data)
+    errors = texts(at.error)
+    assert problem in errors and fix in errors
+    assert keys.AUDIT_SOURCE not in at.session_state
+
+
+def test_compare_shows_cards_ranking_and_flagged_term(audited):
+    at = open_page(audited, "audit_compare")
+    metrics = {m.label: float(m.value) for m in at.metric}
+    assert {"R²", "RMSE (log-odds)", "AUC", "Log-loss", "Brier"} <= set(metrics)
+    assert 0.5 < metrics["R²"] <= 1 and 0.5 < metrics["AUC"] < 1
+    assert "The student reproduces" in texts(at.caption) and "base rate" in texts(at.caption)
+    assert "The score departs from the outcomes on: group" in texts(at.error)
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 3 and all(c.proto.alt for c in charts)
+    assert at.selectbox(key=keys.AUDIT_FEATURE).value == "group"  # largest gap first
+    shape = json.loads(charts[1].proto.spec)["data"]
+    colours = {(t.get("marker") or {}).get("color") for t in shape} | {(t.get("line") or {}).get("color") for t in shape}
+    assert {theme.STUDENT, theme.OUTCOME} <= colours  # blue student, orange outcome
+
+
+def test_widgets_and_page_moves_never_refit(audited):
+    at = audited
+    job, result, run = (at.session_state[k] for k in (keys.AUDIT_JOB, keys.AUDIT_RESULT, keys.AUDIT_RUN_KEY))
+    open_page(at, "audit_compare")
+    at.toggle(key=keys.AUDIT_SHOW_BAGS).set_value(True).run()
+    at.selectbox(key=keys.AUDIT_FEATURE).set_value("age").run()
+    for name in ("audit_calibration", "audit_missing", "audit_report", "audit_data", "audit_compare"):
+        open_page(at, name)
+    assert at.session_state[keys.AUDIT_JOB] is job
+    assert at.session_state[keys.AUDIT_RESULT] is result
+    assert at.session_state[keys.AUDIT_RUN_KEY] == run
+
+
+def test_calibration_page_previews_a_method_without_refitting(audited):
+    at = open_page(audited, "audit_calibration")
+    assert len(at.get("plotly_chart")) == 3
+    assert "group = B" in texts(at.markdown)
+    job = at.session_state[keys.AUDIT_JOB]
+    at.segmented_control(key=keys.AUDIT_CALIBRATION_WIDGET).set_value("platt").run()
+    no_exception(at)
+    assert "Preview for the method chosen here" in texts(at.info)
+    assert at.session_state[keys.AUDIT_JOB] is job
+    open_page(at, "audit_compare")
+    assert "other settings (calibration)" in texts(at.warning)
+    open_page(at, "audit_calibration").segmented_control(key=keys.AUDIT_CALIBRATION_WIDGET).set_value("isotonic").run()
+    assert at.session_state[keys.AUDIT_CALIBRATION] == "isotonic"
+
+
+def test_missing_features_table_chart_and_verdict(audited):
+    at = open_page(audited, "audit_missing")
+    table = at.table[0].value
+    assert list(table.index) == ["Pearson", "Spearman", "Kendall"]
+    assert all("(" in cell and " to " in cell for cell in table.iloc[:, 0])
+    assert "heuristic" in texts(at.success) + texts(at.error)
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_report_downloads_are_the_cli_files(audited, monkeypatch):
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", RecordingStorage)
+    at = open_page(audited, "audit_report")
+    buttons = {b.label: b for b in at.get("download_button")}
+    assert set(buttons) == {"Download report (HTML)", "Download metrics.json", "Download shapes.csv"}
+    _, result = at.session_state[keys.AUDIT_RESULT]
+    got = {label: RecordingStorage.files[b.proto.url] for label, b in buttons.items()}
+    assert got["Download metrics.json"] == metrics_json(result).encode()
+    assert got["Download shapes.csv"] == shapes_csv(result).encode()
+    html, expected = got["Download report (HTML)"].decode(), report_html(result)
+
+    def normalised(text):  # the report stamps the time and plotly gives each div a random id
+        text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", text)
+        return [line for line in text.splitlines() if "Generated" not in line]
+
+    assert normalised(html) == normalised(expected)
+    assert html.count('class="plotly-graph-div"') >= 6
+    buttons["Download report (HTML)"].click().run()
+    no_exception(at)
+    assert "python -m core audit --data tiny.csv" in texts(at.code)
+
+
+def test_pages_before_data_point_to_the_data_page():
+    at = new_app()
+    for name in ("audit_calibration", "audit_compare", "audit_missing", "audit_report"):
+        open_page(at, name)
+        assert "No data chosen yet" in texts(at.info)
+
+
+def test_demo_loads_the_scenario_and_shows_truth(monkeypatch, request):
+    small = {name: datasets.make_synthetic(name.removeprefix("synthetic-"), n_rows=TINY_ROWS)
+             for name in ("synthetic-biased",)}
+    monkeypatch.setattr("ui.audit_source.load_dataset", lambda name, **kw: small[name])
+    request.addfinalizer(_builtin.clear)  # the small stand-in must not outlive this test
+    at = new_app()
+    at.button(key="home_audit_demo").click().run()
+    open_page(at, "audit_data")
+    source = at.session_state[keys.AUDIT_SOURCE]
+    assert source.choice == "synthetic-biased" and source.synthetic
+    at.button(key=keys.AUDIT_DATA_RUN).click().run()
+    open_page(at, "audit_compare")
+    wait_for_run(at)
+    at.toggle(key=keys.AUDIT_SHOW_TRUTH).set_value(True).run()
+    no_exception(at)
+    shape = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert any("True shape" in (t.get("name") or "") for t in shape["data"])
+
+
+def test_compas_from_a_local_copy():
+    path = shared_file("compas", "compas-scores-two-years.csv")
+    at = new_app()
+    open_page(at, "audit_data")
+    at.session_state[keys.AUDIT_CHOICE] = "compas"
+    at.run()
+    at.file_uploader(key=keys.AUDIT_COMPAS_UPLOAD).set_value((path.name, path.read_bytes(), "text/csv")).run()
+    no_exception(at)
+    mapping = at.session_state[keys.AUDIT_MAPPING]
+    assert (mapping["score"], mapping["outcome"]) == ("decile_score", "two_year_recid")
+    assert "Ready: 6,172 rows" in texts(at.success)
+    assert at.session_state[keys.AUDIT_CALIBRATION] == "isotonic"

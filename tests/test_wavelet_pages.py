@@ -1,0 +1,212 @@
+"""The wavelet pages in AppTest, with tiny settings: train, distil, explore, export, bad uploads."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import pywt
+from streamlit.testing.v1 import AppTest
+
+from core.wavelets import report
+from ui import keys
+from ui.wavelet_views import export_files
+
+from conftest import ROOT
+
+SIGNALS = "pages/wavelet_signals.py"
+DISTILL = "pages/wavelet_distill.py"
+EXPLORE = "pages/wavelet_explore.py"
+EXPORT = "pages/wavelet_export.py"
+TIMEOUT = 60
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    return at
+
+
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _finish(at: AppTest, job_key: str):
+    """Wait for the background job, then rerun so the page shows its result."""
+    job = at.session_state[job_key]
+    job.wait(TIMEOUT)
+    assert not job.running
+    at.run()
+    _no_exception(at)
+    return job
+
+
+def _input(at: AppTest, label: str):
+    return next(w for w in at.number_input if w.label == label)
+
+
+def _alts(at: AppTest) -> list[str]:
+    return [c.proto.alt for c in at.get("plotly_chart")]
+
+
+def _train_tiny_teacher(at: AppTest, n: int = 200, epochs: int = 2) -> None:
+    at.switch_page(SIGNALS).run()
+    _no_exception(at)
+    at.number_input(key=keys.WAVELET_SIZE + "simulation").set_value(n).run()
+    _input(at, "Epochs (at most)").set_value(epochs)
+    at.form_submit_button[0].click().run()
+    job = _finish(at, keys.WAVELET_TEACHER_JOB)
+    assert job.error is None, job.error
+
+
+def _distill_tiny(at: AppTest, epochs: int = 1) -> None:
+    at.switch_page(DISTILL).run()
+    _no_exception(at)
+    _input(at, "Epochs").set_value(epochs)
+    at.form_submit_button[0].click().run()
+    job = _finish(at, keys.WAVELET_DISTILL_JOB)
+    assert job.error is None, job.error
+
+
+@pytest.fixture(scope="module")
+def distilled() -> AppTest:
+    """One app session that trained a teacher and distilled a wavelet (shared by the read-only tests)."""
+    at = _app()
+    _train_tiny_teacher(at)
+    _distill_tiny(at)
+    return at
+
+
+def test_signals_page_trains_teacher_and_shows_held_out_score(distilled):
+    at = distilled
+    at.switch_page(SIGNALS).run()
+    _no_exception(at)
+    teacher = at.session_state[keys.WAVELET_TEACHERS][at.session_state[keys.WAVELET_TEACHER]]["teacher"]
+    ready = " ".join(s.value for s in at.success)
+    assert "Teacher ready" in ready and f"{teacher.test_score:.3f}" in ready
+    assert any(m.label == "Held-out R²" and m.value == f"{teacher.test_score:.3f}" for m in at.metric)
+    alts = _alts(at)
+    assert len(alts) == 2 and all(alts), alts  # signal preview and teacher loss curve, each with alt text
+
+
+def test_distill_page_shows_validity_numbers_and_charts(distilled):
+    at = distilled
+    at.switch_page(DISTILL).run()
+    _no_exception(at)
+    result = at.session_state[keys.WAVELET_RESULTS][at.session_state[keys.WAVELET_RESULT]]["result"]
+    badges = next(m.value for m in at.markdown if "badge[" in m.value)
+    for name in ("orthogonality", "pr_error", "cmf"):
+        assert f"{getattr(result.validity, name):.1e}" in badges
+    assert "Distilled" in at.success[0].value and f"{result.downstream.awd:.3f}" in at.success[0].value
+    assert len(_alts(at)) >= 2 and all(_alts(at))
+
+
+def test_same_settings_do_not_distil_again(distilled):
+    at = distilled
+    at.switch_page(DISTILL).run()
+    before = at.session_state[keys.WAVELET_DISTILL_JOB]
+    _input(at, "Epochs").set_value(1)
+    at.form_submit_button[0].click().run()
+    _no_exception(at)
+    assert at.session_state[keys.WAVELET_DISTILL_JOB] is before  # reused, no new job
+    assert any("already distilled" in t.value.lower() for t in at.toast)
+
+
+def test_explore_page_shows_filters_validity_reconstructions_and_downstream(distilled):
+    at = distilled
+    at.switch_page(EXPLORE).run()
+    _no_exception(at)
+    alts = _alts(at)
+    assert len(alts) >= 7 and all(alts), alts
+    specs = " ".join(c.proto.spec for c in at.get("plotly_chart"))
+    for title in ("Filters: distilled vs initial", "Wavelet function", "Rebuilt from top-", "Attributions"):
+        assert title in specs
+    assert any("badge[" in m.value for m in at.markdown)
+    table = at.dataframe[0].value
+    assert len(table) == 4 and table["Model"].iloc[-1] == "Teacher network"
+    at.number_input(key=keys.WAVELET_SAMPLE).set_value(3).run()  # another signal: no retraining, no error
+    _no_exception(at)
+    assert not at.session_state[keys.WAVELET_DISTILL_JOB].running
+
+
+def test_export_offers_the_cli_files_and_filters_load_in_pywavelets(distilled):
+    at = distilled
+    at.switch_page(EXPORT).run()
+    _no_exception(at)
+    buttons = {b.proto.label: b.proto for b in at.download_button}
+    assert set(buttons) == {f"Download {n}" for n in report.OUTPUT_FILES}
+    assert all(b.ignore_rerun for b in buttons.values())  # on_click="ignore": downloading never reruns
+    key = at.session_state[keys.WAVELET_RESULT]
+    result = at.session_state[keys.WAVELET_RESULTS][key]["result"]
+    teacher_key = at.session_state[keys.WAVELET_TEACHER]
+    teacher = at.session_state[keys.WAVELET_TEACHERS][teacher_key]["teacher"]
+    files = export_files(key, result, at.session_state[keys.WAVELET_SOURCE].dataset, teacher)
+    assert files["filters.json"] == report.filters_json(result).encode()  # the CLI's bytes
+    assert files["features.csv"] == report.features_csv(result).encode()
+    assert files["report.html"].startswith(b"<!DOCTYPE html") or b"<html" in files["report.html"][:500]
+    doc = json.loads(files["filters.json"])
+    wavelet = pywt.Wavelet("awd", filter_bank=(doc["dec_lo"], doc["dec_hi"], doc["rec_lo"], doc["rec_hi"]))
+    x = np.random.default_rng(0).normal(size=64)
+    rebuilt = pywt.waverec(pywt.wavedec(x, wavelet, mode=doc["mode"], level=2), wavelet, mode=doc["mode"])[:64]
+    assert rebuilt.shape == x.shape and np.isfinite(rebuilt).all()
+    features = pd.read_csv(io.BytesIO(files["features.csv"]))
+    assert {"split", "teacher_prediction", "cD3_top1"} <= set(features.columns)
+    assert len(features) == result.dataset["n_signals"]
+
+
+def test_bad_upload_shape_gives_a_clear_error():
+    at = _app()
+    at.switch_page(SIGNALS).run()
+    at.segmented_control(key=keys.WAVELET_KIND).set_value("Upload a file").run()
+    buf = io.BytesIO()
+    np.savez(buf, X=np.zeros((30, 4, 4)), y=np.zeros(30))
+    at.file_uploader(key=keys.WAVELET_UPLOAD).set_value(("signals.npz", buf.getvalue(), "application/octet-stream"))
+    at.run()
+    _no_exception(at)
+    message = " ".join(e.value for e in at.error)
+    assert "2-D" in message and "one row per signal" in message
+    ragged = b"t0,t1,target\n1,2,0.5\n1,2,3,4\n"
+    at.file_uploader(key=keys.WAVELET_UPLOAD).set_value(("ragged.csv", ragged, "text/csv"))
+    at.run()
+    _no_exception(at)
+    assert "ragged" in " ".join(e.value for e in at.error)
+    assert keys.WAVELET_TEACHER_JOB not in at.session_state  # nothing started on bad input
+
+
+def test_cancel_stops_a_running_distillation():
+    at = _app()
+    _train_tiny_teacher(at, n=400, epochs=1)
+    at.switch_page(DISTILL).run()
+    _input(at, "Epochs").set_value(400)
+    at.form_submit_button[0].click().run()
+    job = at.session_state[keys.WAVELET_DISTILL_JOB]
+    at.button(key=keys.WAVELET_DISTILL_JOB + ".cancel").click().run()
+    job.wait(TIMEOUT)
+    assert job.cancelled
+    at.run()
+    _no_exception(at)
+    assert any("cancelled" in w.value for w in at.warning)
+    assert keys.WAVELET_RESULT not in at.session_state
+
+
+def test_home_demo_button_starts_the_simulation_teacher():
+    at = _app()
+    at.session_state[keys.WAVELET_DEMO] = "simulation"
+    at.switch_page(SIGNALS).run()
+    _no_exception(at)
+    assert at.selectbox(key=keys.WAVELET_BUILTIN).value == "simulation"
+    job = at.session_state[keys.WAVELET_TEACHER_JOB]
+    assert job.running or job.error is None
+    job.cancel()
+    job.wait(TIMEOUT)
+
+
+@pytest.mark.parametrize("page", [DISTILL, EXPLORE, EXPORT])
+def test_later_pages_point_back_when_nothing_is_ready(page):
+    at = _app()
+    at.switch_page(page).run()
+    _no_exception(at)
+    assert at.info and at.get("page_link")

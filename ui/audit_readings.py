@@ -1,0 +1,76 @@
+"""One-line readings of audit numbers, in plain words, for cards and alt text.
+
+Thresholds here are reading aids, not statistical tests; the intervals in the
+result are what the audit's flags rest on.
+"""
+
+from __future__ import annotations
+
+import math
+
+from core.audit.shapes import MISSING_LABEL, TermShape
+
+
+def fidelity_reading(r2: float, rmse: float) -> str:
+    """What the student's R² means for trusting its shapes."""
+    if not math.isfinite(r2):
+        return "The calibrated score is constant on held-out rows, so fidelity cannot be judged."
+    if r2 >= 0.9:
+        return f"The student reproduces {r2:.0%} of the score's variation: its shapes describe the score well."
+    if r2 >= 0.7:
+        return f"The student reproduces {r2:.0%} of the score's variation: a fair but imperfect mimic."
+    return (f"The student reproduces only {r2:.0%} of the score's variation: read its shapes with care, "
+            "the score does things the features cannot explain.")
+
+
+def accuracy_reading(auc: float, log_loss: float, brier: float, base_rate: float) -> str:
+    """How the outcome model compares with guessing the base rate."""
+    guess_brier = base_rate * (1 - base_rate)
+    better = 1 - brier / guess_brier if guess_brier > 0 else 0.0
+    strength = "strong" if auc >= 0.8 else "moderate" if auc >= 0.65 else "weak"
+    return (f"It ranks a random positive above a random negative {auc:.0%} of the time ({strength}); "
+            f"its Brier score is {better:.0%} better than always guessing the base rate of {base_rate:.0%}.")
+
+
+def term_reading(term: TermShape) -> str:
+    """Where the two models disagree on one term, in words."""
+    if not term.differs:
+        return (f"**{term.name}**: no material difference. The score uses it about as much as outcomes justify "
+                f"(average gap {term.discrepancy:.2f} log-odds, 95% interval {term.discrepancy_low:.2f} to "
+                f"{term.discrepancy_high:.2f}).")
+    idx = [i for i, g in enumerate(term.grid) if g != MISSING_LABEL]
+    worst = max(idx, key=lambda i: abs(term.difference[i])) if idx else 0
+    where = term.grid[worst]
+    where = f"{where:.3g}" if isinstance(where, float) else str(where)
+    direction = "higher" if term.difference[worst] > 0 else "lower"
+    return (f"**{term.name} differs**: on {term.differs_share:.0%} of rows the score treats it differently from "
+            f"what outcomes justify. The largest gap is at {term.name} = {where}, where the score's risk is "
+            f"{abs(term.difference[worst]):.2f} log-odds {direction} than the outcomes support "
+            f"(odds ×{math.exp(abs(term.difference[worst])):.2f}).")
+
+
+def shape_alt(term: TermShape, truth: bool, bags: bool) -> str:
+    """Alt text for a term's shape chart."""
+    extra = (" A dashed black line shows the true shape." if truth else "") + \
+            (" Thin blue lines show students refitted on other bags." if bags else "")
+    return (f"Line chart of {term.name}: the student's contribution (blue) and the outcome model's (orange) "
+            f"on the log-odds scale with 95% bands, and a grey strip of how many rows have each value. "
+            f"{'They differ materially.' if term.differs else 'They agree within their intervals.'}{extra}")
+
+
+def calibration_gap_reading(cal, group: str) -> str:
+    """How far predicted probabilities sit from observed rates for one group, after calibration."""
+    table = cal.table("after", group)
+    if table is None or not table.count:
+        return f"**{group}**: no held-out rows."
+    n = sum(table.count)
+    predicted = sum(m * c for m, c in zip(table.mean_score, table.count)) / n
+    observed = sum(r * c for r, c in zip(table.observed_rate, table.count)) / n
+    spread = sum(abs(m - r) * c for m, r, c in zip(table.mean_score, table.observed_rate, table.count)) / n
+    gap = predicted - observed
+    if abs(gap) < 0.02:
+        overall = "on average the calibrated score matches what happened"
+    else:
+        overall = f"on average the calibrated score **{'over' if gap > 0 else 'under'}-predicts by {abs(gap):.0%} points**"
+    return (f"**{group}** ({n:,} rows): {overall} (predicted {predicted:.0%}, observed {observed:.0%}); "
+            f"bins miss by {spread:.0%} points on average.")

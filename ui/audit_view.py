@@ -1,0 +1,113 @@
+"""Small rendering helpers shared by the audit pages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.audit.validate import Problem
+from ui.navigation import page_for
+
+
+def show_problems(problems: list[Problem], field: str) -> None:
+    """Show the problems that belong to ``field`` right here, beside its control."""
+    for p in problems:
+        if p.field != field:
+            continue
+        if p.severity == "error":
+            st.error(f"**{p.problem}**  \n{p.fix}", icon=":material/error:")
+        else:
+            st.warning(f"**{p.problem}**  \n{p.fix}", icon=":material/warning:")
+
+
+def go_to(url_path: str, label: str, icon: str = ":material/arrow_forward:") -> None:
+    """A link to another page of the app."""
+    st.page_link(page_for(url_path).path, label=label, icon=icon)
+
+
+def need(what: str, url_path: str, label: str) -> None:
+    """Say what is missing, link to where it is made, and stop the page."""
+    st.info(what, icon=":material/info:")
+    go_to(url_path, label)
+    st.stop()
+
+
+def fmt(value: float, digits: int = 3) -> str:
+    """A number for people: fixed decimals, a real minus sign."""
+    return f"{value:.{digits}f}".replace("-", "−")
+
+
+def require_data():
+    """The current source and dataset, or a pointer to the Data page (and stop)."""
+    from ui.audit_cache import problems
+    from ui.audit_source import current, load
+    from ui.audit_state import current_spec
+
+    source = current()
+    if source is None or mapping_missing():
+        need("No data chosen yet. Pick a dataset or upload a table first.", "audit-data", "Go to Data")
+    dataset = load(source)
+    errors = [p for p in problems(source.sha256, dataset.frame, current_spec()) if p.severity == "error"]
+    if errors:
+        st.error(f"**{errors[0].problem}**  \n{errors[0].fix}", icon=":material/error:")
+        go_to("audit-data", "Fix it on the Data page")
+        st.stop()
+    return source, dataset
+
+
+def mapping_missing() -> bool:
+    from ui.audit_state import mapping
+
+    return mapping() is None
+
+
+def stale_notice(key: str, source) -> None:
+    """Say so when the result shown was made with other data or settings than the controls show."""
+    import json
+
+    from ui.audit_state import current_spec, run_key
+
+    now = run_key(source.sha256, current_spec())
+    if key == now:
+        return
+    shown_sha, shown_json = key.split(":", 1)
+    if shown_sha != source.sha256:
+        why = "another dataset"
+    else:
+        before, after = json.loads(shown_json), json.loads(now.split(":", 1)[1])
+        changed = [k for k in after if before.get(k) != after[k]]
+        why = "other settings (" + ", ".join(changed) + ")"
+    st.warning(f"**These results come from {why}.** Press **Run** on *Student vs outcome* to update them.",
+               icon=":material/history:")
+
+
+def require_result():
+    """(source, run key, result) of the latest audit, or a pointer to where to run it (and stop)."""
+    from ui.audit_runs import latest, running
+    from ui.audit_source import current
+    from ui.feedback import follow_job
+    from ui import keys
+
+    source = current()
+    if source is None:
+        need("No data chosen yet. Pick a dataset or upload a table first.", "audit-data", "Go to Data")
+    found = latest()
+    if found is None:
+        if running() is not None:
+            st.info("The audit is running. This page fills in when it finishes.", icon=":material/hourglass_top:")
+            follow_job(keys.AUDIT_JOB)
+            st.stop()
+        need("No audit has run yet. Run it on the Student vs outcome page.", "audit-compare",
+             "Go to Student vs outcome")
+    return source, found[0], found[1]
+
+
+def chart(fig, alt: str) -> None:
+    """Show an engine figure as the report shows it (its own theme), full width, with alt text."""
+    if fig.layout.title.text and fig.layout.legend.orientation == "h" and fig.layout.showlegend is not False:
+        # Room for the title above a legend row (see /work/notes/audit_requests.md #7).
+        rows = 1 + sum(bool(t.showlegend is not False and t.name) for t in fig.data) // 4
+        titled_panels = any(a.yref == "paper" and (a.y or 0) >= 0.99 for a in fig.layout.annotations)
+        lift = 28 if titled_panels else 0  # subplot titles sit just above the plots: keep the legend above them
+        fig.update_layout(margin_t=60 + 22 * rows + lift, title=dict(y=1, yanchor="top", pad=dict(t=12)),
+                          legend_y=1.02 + (0.09 if titled_panels else 0))
+    st.plotly_chart(fig, width="stretch", theme=None, alt=alt, config={"displaylogo": False})
