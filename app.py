@@ -12,7 +12,7 @@ st.set_page_config(page_title="Distill Studio", page_icon=":material/science:", 
 
 sections: dict[str, list] = {}
 for spec in PAGES:
-    page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.url_path == "home")
+    page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.default)
     sections.setdefault("" if spec.section == "Home" else spec.section, []).append(page)
 
 with st.sidebar:

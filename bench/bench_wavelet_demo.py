@@ -66,6 +66,12 @@ def main() -> int:
             page.locator("[data-testid='stPlotlyChart']").nth(3).wait_for(timeout=LONG)
             _idle(page)
             marks["explore on screen"] = time.perf_counter()
+            height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+            page.set_viewport_size({"width": 1400, "height": min(int(height) + 50, 9000)})
+            page.wait_for_timeout(800)
+            shots = ROOT / "artifacts" / "screenshots"
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "wavelet-demo-explore.png"), full_page=True)
             browser.close()
     finally:
         server.terminate()

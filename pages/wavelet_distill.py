@@ -7,7 +7,7 @@ from core.wavelets.transform import max_levels
 from ui import keys
 from ui.feedback import follow_job, show_job_error
 from ui.navigation import page_for
-from ui.wavelet_charts import chart, distill_live
+from ui.wavelet_charts import chart, distill_live, loss_terms
 from ui.wavelet_data import current_source
 from ui.wavelet_forms import DISTILL_DEFAULTS, distill_form, saved
 from ui.wavelet_runs import collect, current_result, current_sweep, current_teacher, request_distill, request_sweep
@@ -20,7 +20,12 @@ collect()
 source = current_source()
 entry = current_teacher()
 ready = source is not None and entry is not None and entry["data_key"] == source.key
-if not ready:
+teacher_job = st.session_state.get(keys.WAVELET_TEACHER_JOB)
+if not ready and teacher_job is not None and teacher_job.running:
+    st.info("The teacher network is still training; this page is ready as soon as it finishes.",
+            icon=":material/hourglass:")
+    follow_job(keys.WAVELET_TEACHER_JOB, interval=1.0)
+elif not ready:
     st.info("First choose signals and train a teacher network.", icon=":material/info:")
     st.page_link(page_for("wavelet-signals").path, label="Go to Signals and teacher", icon=":material/arrow_back:")
 else:
@@ -62,12 +67,13 @@ if ready and done is not None and done["teacher_key"] == st.session_state.get(ke
                f"{d.top_k} coefficients per level reaches held-out {metric} **{d.awd:.3f}** "
                f"(teacher {d.teacher:.3f}, initial {result.settings.wavelet} {d.init_wavelet:.3f}).",
                icon=":material/check_circle:")
+    st.page_link(page_for("wavelet-explore").path, label="Next: explore what the network looks at",
+                 icon=":material/arrow_forward:")
     validity_badges(result.validity)
     chart(plots.filters_figure(result.filter, result.init_filter, initial_name=result.settings.wavelet),
           f"Filter taps of the distilled wavelet beside the initial {result.settings.wavelet}.")
-    chart(plots.loss_figure(result.loss_history), "Each term of the AWD objective per epoch, on a log scale.")
-    st.page_link(page_for("wavelet-explore").path, label="Next: explore what the network looks at",
-                 icon=":material/arrow_forward:")
+    chart(plots.loss_figure(result.loss_history, loss_terms(result.loss_history)),
+          "Each term of the AWD objective per epoch, on a log scale.")
 
 if ready:
     with st.expander("Optional: sweep γ and pick it by cross-validation", icon=":material/tune:"):

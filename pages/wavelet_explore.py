@@ -6,7 +6,7 @@ import streamlit as st
 from core.wavelets import plots
 from ui import keys
 from ui.navigation import page_for
-from ui.wavelet_charts import chart
+from ui.wavelet_charts import chart, loss_terms, stacked_scalogram
 from ui.wavelet_data import current_source
 from ui.wavelet_runs import collect, current_result, current_teacher, current_sweep
 from ui.wavelet_views import downstream_table, metric_name, sample_view, teacher_summary, validity_badges
@@ -40,16 +40,22 @@ row = int(test_rows[pick - 1])
 rec = sample_view(st.session_state[keys.WAVELET_RESULT], row, int(top_k), source.dataset.X[row], result,
                   teacher.model)
 kept = sum(int(k.sum()) for k in rec.kept)
+gap = abs(rec.teacher_output_distilled - rec.teacher_output)
+spread = float(np.std(result.teacher_prediction)) or 1.0
+verdict = ("almost the same answer, so these few coefficients carry what the network uses"
+           if gap < 0.25 * spread else "a different answer, so the network also uses coefficients left out; "
+           "try a larger top-k")
 st.markdown(
-    f"Signal {row}: target **{result.y[row]:.3g}**, teacher output **{rec.teacher_output:.3g}** on the original and "
-    f"**{rec.teacher_output_distilled:.3g}** on the pink signal rebuilt from only {kept} of "
-    f"{sum(result.coeff_lengths)} coefficients. Where the pink line follows the black one is what the network "
-    f"uses; where it is flat, the network does not care.")
+    f"**Signal {row}** (target {result.y[row]:.3g}). The network answers **{rec.teacher_output:.3g}** on the "
+    f"original (black) and **{rec.teacher_output_distilled:.3g}** on the pink signal, rebuilt from only {kept} of "
+    f"{sum(result.coeff_lengths)} wavelet coefficients: {verdict}. The pink line is the part of the signal the "
+    f"network looks at.")
 chart(plots.reconstruction_figure(rec),
       f"Signal {row}: the original (black), rebuilt from all coefficients (green, dashed), and rebuilt from the "
       f"top {top_k} attributed coefficients per level (pink).")
-chart(plots.scalogram_figure(rec),
-      "Two heatmaps, one row per wavelet level: the signal's coefficients, and the network's attribution to each.")
+chart(stacked_scalogram(rec),
+      "Two heatmaps, one row per wavelet level: the signal's coefficients, and below them the network's "
+      "attribution to each coefficient.")
 truth = result.dataset.get("truth") or {}
 if "positions" in truth:
     st.info(f"**Known answer:** the target is built from {truth['wavelet']} coefficients "
@@ -71,14 +77,19 @@ st.markdown(f"A linear model reads the top {d.top_k} coefficients of each level 
             f"signals). The *compression rate* is the share of coefficients that are both non-negligible and "
             f"attributed: lower means the network's view is packed into fewer coefficients.")
 st.dataframe(downstream_table(result), hide_index=True, width="stretch",
-             column_config={"Compression rate": st.column_config.NumberColumn(format="%.3f"),
+             column_config={"Compression rate": st.column_config.NumberColumn(format="%.3f", help=(
+                 "Share of coefficients with |coefficient| and |attribution| above 1e-3; not defined for the "
+                 "network itself.")),
                             f"Held-out {metric_name(d.metric)}": st.column_config.NumberColumn(format="%.3f"),
                             "Prediction time (ms)": st.column_config.NumberColumn(format="%.2f")})
-st.caption(f"The wavelet model predicts {d.speedup:.0f}× faster than the teacher on these signals.")
+pace = (f"{d.speedup:.1f}× faster than" if d.speedup >= 1 else f"{1 / d.speedup:.1f}× slower than")
+st.caption(f"Predicting all {d.n_test:,} held-out signals, the wavelet model (transform + linear model) is {pace} "
+           f"the network on this machine.")
 chart(plots.downstream_figure(d), "Bar chart of the held-out score of each model.")
 
 st.subheader("Training")
-chart(plots.loss_figure(result.loss_history), "Each term of the AWD objective per epoch, on a log scale.")
+chart(plots.loss_figure(result.loss_history, loss_terms(result.loss_history)),
+      "Each term of the AWD objective per epoch, on a log scale.")
 
 sweep = current_sweep()
 if sweep is not None:

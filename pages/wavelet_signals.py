@@ -51,7 +51,8 @@ if kind == UPLOAD:
         try:
             columns = table_columns(digest(data), data, upload.name)
             left, right = st.columns(2)
-            guess = next((c for c in columns if c.lower() in ("target", "y", "label")), columns[-1] if columns else None)
+            named = [c for c in columns if c.lower() in ("target", "y", "label")]
+            guess = (named or columns[-1:] or [None])[0]
             target = left.selectbox("Target column", columns, index=columns.index(guess),
                                     help="What the network learns to predict.") if columns else None
             length = right.number_input("Resample every signal to (samples, 0 = longest)", 0, 100_000, 0, step=8,
@@ -70,7 +71,8 @@ else:
     left, right = st.columns([2, 1])
     name = left.selectbox("Task", list(DATASETS), format_func=lambda n: DATASETS[n].title, key=keys.WAVELET_BUILTIN)
     st.session_state.setdefault(keys.WAVELET_SIZE + name, DATASETS[name].n)
-    n = right.number_input("Signals to generate", MIN_SIGNALS, 50_000, step=500, key=keys.WAVELET_SIZE + name, help="Fewer signals train faster; more give steadier results.")
+    n = right.number_input("Signals to generate", MIN_SIGNALS, 50_000, step=500, key=keys.WAVELET_SIZE + name,
+                           help="Fewer signals train faster; more give steadier results.")
     try:
         source = builtin_source(name, int(n))
     except InputError as error:
@@ -106,7 +108,8 @@ if settings is not None:
     if outcome == "reused":
         st.toast("This teacher was already trained with these signals and settings; showing it.")
     elif outcome == "busy":
-        st.warning("A teacher is still training. Cancel it first, or wait for it to finish.", icon=":material/hourglass:")
+        st.warning("A teacher is still training. Cancel it first, or wait for it to finish.",
+                   icon=":material/hourglass:")
 
 teacher_job = follow_job(keys.WAVELET_TEACHER_JOB, details=teacher_live, interval=1.0)
 if teacher_job is not None and not teacher_job.running and teacher_job.error is not None:

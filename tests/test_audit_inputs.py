@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import warnings
 
 import numpy as np
@@ -38,6 +39,7 @@ CASES = {
     "labels without positive": (lambda f: f.assign(y=np.where(f.y == 1, "re", "no")), {}, "positive"),
     "duplicate columns": (lambda f: f.set_axis(["x", "x", "score", "y"], axis=1), {}, "data"),
     "none needs probabilities": (lambda f: f, dict(calibration="none"), "calibration"),
+    "score is the outcome": (lambda f: f, dict(score="y"), "outcome"),
 }
 
 
@@ -60,6 +62,25 @@ def test_feature_identical_to_outcome_warns():
     assert [p.field for p in problems] == ["features"] and problems[0].severity == "warning"
     with pytest.warns(InputWarning, match="leak"):
         require_valid(frame, spec)
+
+
+@pytest.mark.parametrize("outcome,positive,leak", [
+    ("y", None, lambda f: f.y.astype(bool)),  # booleans repeating 0/1
+    ("y", None, lambda f: f.y.astype(str)),  # "0"/"1" text
+    ("label", "re", lambda f: f.label.astype("string")),  # the same labels
+    ("label", "re", lambda f: np.where(f.y == 1, "re", "other")),  # the positive label marks the 1s
+])
+def test_feature_repeating_the_outcome_in_another_form_warns(outcome, positive, leak):
+    frame = _frame().assign(label=lambda f: np.where(f.y == 1, "re", "no"))
+    frame["leak"] = leak(frame)
+    problems = check_table(frame, AuditSpec("score", outcome, positive=positive, features=("x", "leak")))
+    assert [(p.field, p.severity) for p in problems] == [("features", "warning")] and "leak" in problems[0].problem
+
+
+def test_two_valued_feature_that_is_not_the_outcome_passes():
+    frame = _frame()
+    frame["other"] = np.where(np.arange(len(frame)) % 2 == 0, "a", "b")
+    assert check_table(frame, AuditSpec("score", "y", features=("x", "other"))) == []
 
 
 def test_clean_table_has_no_problems():
@@ -129,10 +150,13 @@ def test_generated_compas_file_loads_with_its_repeated_columns(tmp_path):
 def test_cli_writes_the_three_files(tmp_path, capsys):
     path = _write(tmp_path, "compas-scores-two-years.csv", _mini_compas(n=600))
     out = tmp_path / "out"
-    code = main(["audit", "--dataset", "compas", "--source", str(path), "--preset", "fast",
-                 "--calibration", "spline", "--interactions", "1", "--out", str(out)])
+    code = main(["audit", "--dataset", "compas", "--source", str(path), "--preset", "fast", "--bags", "3",
+                 "--protected-only", "--calibration", "spline", "--interactions", "1", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "report.html", "shapes.csv"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["settings"]["outer_bags"] == 3 and metrics["settings"]["protected_as_features"] is False
+    assert not {"race", "sex"} & set(metrics["data"]["features"]) and metrics["settings"]["data_seed"] is None
     html = (out / "report.html").read_text()
     assert "Data sha256" in html and "How the intervals are made" in html and "<script src=" not in html
 
@@ -141,3 +165,21 @@ def test_shared_compas_file_matches_propublica_counts():
     path = shared_file("compas", "compas-scores-two-years.csv")
     frame = compas_frame(path.read_bytes())
     assert len(frame) == 6172 and int(frame["two_year_recid"].sum()) == 2809
+
+
+def test_cli_data_seed_is_separate_from_the_audit_seed(tmp_path, monkeypatch):
+    import core.audit.pipeline as pipeline
+
+    seen = {}
+
+    def stop(frame, spec, **kw):  # capture what would be audited, then stop before fitting
+        seen.update(frame=frame, spec=spec)
+        raise InputError("stopped by the test", "none")
+
+    monkeypatch.setattr(pipeline, "run_audit", stop)
+    assert main(["audit", "--dataset", "synthetic-clean", "--seed", "3", "--out", str(tmp_path / "o")]) == 2
+    assert seen["spec"].random_state == 3 and seen["spec"].data_seed == 0
+    pd.testing.assert_frame_equal(seen["frame"], load_dataset("synthetic-clean", random_state=0).frame)
+    assert main(["audit", "--dataset", "synthetic-clean", "--data-seed", "2", "--out", str(tmp_path / "o")]) == 2
+    assert seen["spec"].random_state == 0 and seen["spec"].data_seed == 2
+    assert not seen["frame"].equals(load_dataset("synthetic-clean", random_state=0).frame)

@@ -121,8 +121,8 @@ def test_explore_page_shows_filters_validity_reconstructions_and_downstream(dist
     _no_exception(at)
     alts = _alts(at)
     assert len(alts) >= 7 and all(alts), alts
-    specs = " ".join(c.proto.spec for c in at.get("plotly_chart"))
-    for title in ("Filters: distilled vs initial", "Wavelet function", "Rebuilt from top-", "Attributions"):
+    specs = json.dumps([json.loads(c.proto.spec) for c in at.get("plotly_chart")], ensure_ascii=False)
+    for title in ("Filters: distilled vs initial", "Wavelet function ψ", "Rebuilt from top-", "Attributions"):
         assert title in specs
     assert any("badge[" in m.value for m in at.markdown)
     table = at.dataframe[0].value
@@ -157,6 +157,21 @@ def test_export_offers_the_cli_files_and_filters_load_in_pywavelets(distilled):
     assert len(features) == result.dataset["n_signals"]
 
 
+def test_sweep_path_appears_on_explore(distilled):
+    at = distilled
+    at.switch_page(DISTILL).run()
+    at.text_input[0].set_value("0, 1")
+    next(b for b in at.form_submit_button if b.label == "Run the sweep").click().run()
+    job = _finish(at, keys.WAVELET_SWEEP_JOB)
+    assert job.error is None, job.error
+    assert any("Sweep done" in s.value for s in at.success)
+    at.switch_page(EXPLORE).run()
+    _no_exception(at)
+    assert any(s.value == "Sweep over γ" for s in at.subheader)
+    title = json.loads(at.get("plotly_chart")[-1].proto.spec)["layout"]["title"]["text"]
+    assert title.startswith("Sweep over (λ, γ)")
+
+
 def test_bad_upload_shape_gives_a_clear_error():
     at = _app()
     at.switch_page(SIGNALS).run()
@@ -176,6 +191,22 @@ def test_bad_upload_shape_gives_a_clear_error():
     assert keys.WAVELET_TEACHER_JOB not in at.session_state  # nothing started on bad input
 
 
+def test_good_csv_upload_is_previewed():
+    at = _app()
+    at.switch_page(SIGNALS).run()
+    at.segmented_control(key=keys.WAVELET_KIND).set_value("Upload a file").run()
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 16)), columns=[f"t{i}" for i in range(16)])
+    frame["target"] = rng.normal(size=40)
+    at.file_uploader(key=keys.WAVELET_UPLOAD).set_value(("mine.csv", frame.to_csv(index=False).encode(), "text/csv"))
+    at.run()
+    _no_exception(at)
+    assert not at.error
+    assert {m.label: m.value for m in at.metric}["Samples per signal"] == "16"
+    assert at.session_state[keys.WAVELET_SOURCE].dataset.n_signals == 40
+    assert len(at.get("plotly_chart")) == 1
+
+
 def test_cancel_stops_a_running_distillation():
     at = _app()
     _train_tiny_teacher(at, n=400, epochs=1)
@@ -183,6 +214,10 @@ def test_cancel_stops_a_running_distillation():
     _input(at, "Epochs").set_value(400)
     at.form_submit_button[0].click().run()
     job = at.session_state[keys.WAVELET_DISTILL_JOB]
+    at.switch_page(SIGNALS).run()  # other pages and widgets do not stop the run
+    at.segmented_control(key=keys.WAVELET_KIND).set_value("Upload a file").run()
+    assert job.running and at.session_state[keys.WAVELET_DISTILL_JOB] is job
+    at.switch_page(DISTILL).run()
     at.button(key=keys.WAVELET_DISTILL_JOB + ".cancel").click().run()
     job.wait(TIMEOUT)
     assert job.cancelled
@@ -198,8 +233,9 @@ def test_home_demo_button_starts_the_simulation_teacher():
     at.switch_page(SIGNALS).run()
     _no_exception(at)
     assert at.selectbox(key=keys.WAVELET_BUILTIN).value == "simulation"
-    job = at.session_state[keys.WAVELET_TEACHER_JOB]
-    assert job.running or job.error is None
+    assert at.number_input(key=keys.WAVELET_SIZE + "simulation").value == 2000  # the quick demo size
+    job = at.session_state[keys.WAVELET_TEACHER_JOB]  # training started without a click
+    assert job.name == "teacher" and job.error is None
     job.cancel()
     job.wait(TIMEOUT)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 HOME = "Home"
 AUDIT = "Audit a risk score"
 WAVELET = "Distill a wavelet"
+DEFAULT_URL_PATH = "home"
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,16 @@ class PageSpec:
     icon: str
     url_path: str
     section: str
+
+    @property
+    def default(self) -> bool:
+        """The landing page, served at the site root."""
+        return self.url_path == DEFAULT_URL_PATH
+
+    @property
+    def route(self) -> str:
+        """The URL path a browser opens ("" for the landing page)."""
+        return "" if self.default else self.url_path
 
 
 PAGES: tuple[PageSpec, ...] = (

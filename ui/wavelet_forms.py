@@ -80,7 +80,8 @@ def distill_form(max_levels: int, *, disabled: bool = False) -> dict[str, Any] |
                                help="Weight of the L1 norm of the network's attributions. γ = 0 ignores the network.")
         epochs = c.number_input("Epochs", 1, 500, int(s["epochs"]))
         trim = a.selectbox("TRIM path", TRIM_PATHS, index=TRIM_PATHS.index(s["trim"]), format_func=TRIM_NAMES.get,
-                           help="Both give the same loss and gradient; precomputed needs no network passes while training.")
+                           help="Both give the same loss and gradient; precomputed needs no network passes "
+                                "while training.")
         param = b.selectbox("Parametrization", PARAMETRIZATIONS, index=PARAMETRIZATIONS.index(s["parametrization"]),
                             format_func=PARAM_NAMES.get,
                             help="Lattice keeps the filter exactly orthogonal; penalty only encourages it.")

@@ -47,7 +47,7 @@ def downstream_table(result) -> pd.DataFrame:
     return pd.DataFrame([{
         "Model": r["model"],
         f"Held-out {metric_name(d.metric)}": r["score"],
-        "Compression rate": compression[r["key"]],
+        "Compression rate": compression[r["key"]] if compression[r["key"]] is not None else float("nan"),
         "Prediction time (ms)": seconds[r["key"]] * 1e3,
     } for r in d.rows()])
 

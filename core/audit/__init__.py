@@ -26,7 +26,8 @@ Audit
     (``PairShape``: x_grid, y_grid, student, outcome, difference, weight, discrepancy, differs),
     missing (``MissingFeatureTest``: signed/absolute ``Correlation`` tuples, verdict, residuals),
     versions, timings; ``.metrics()`` (metrics.json, schema audit-metrics/1), ``.to_dict()``,
-    ``.ranking()``, ``.term(name)``.
+    ``.ranking()``, ``.term(name)``. ``calibration_for(frame, spec) -> CalibrationResult``: the audit's
+    own calibration step alone (same rows, split and groups; no EBM fitted).
 Plots (records -> plotly figures)
     see :mod:`core.audit.plots`.
 Outputs
@@ -40,7 +41,7 @@ _HOMES = {
     "calibration": ("CalibrationResult", "ReliabilityTable", "ScoreCalibrator", "calibrate"),
     "datasets": ("DATASETS", "AuditDataset", "ScenarioTruth", "TrueShape", "fetch_compas", "load_dataset"),
     "missing": ("Correlation", "MissingFeatureTest", "missing_feature_test"),
-    "pipeline": ("Accuracy", "AuditResult", "DataSummary", "Fidelity", "run_audit"),
+    "pipeline": ("Accuracy", "AuditResult", "DataSummary", "Fidelity", "calibration_for", "run_audit"),
     "shapes": ("PairShape", "TermShape"),
     "spec": ("CALIBRATION_METHODS", "PRESETS", "AuditSpec"),
     "validate": ("Problem", "check_table", "model_features", "require_valid"),

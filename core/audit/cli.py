@@ -29,7 +29,13 @@ def add_parser(subparsers) -> None:
     p.add_argument("--calibration", choices=("none", "isotonic", "platt", "spline"), default=None)
     p.add_argument("--interactions", metavar="N", type=int, default=None, help="number of pair terms (default 3)")
     p.add_argument("--preset", choices=("fast", "default", "precise"), default="default")
-    p.add_argument("--seed", metavar="S", type=int, default=0)
+    p.add_argument("--bags", metavar="N", type=int, default=None,
+                   help="outer bags shared by both models (default: the preset's, 14 for default)")
+    p.add_argument("--protected-only", action="store_true",
+                   help="use protected columns only to slice results, not as model features")
+    p.add_argument("--seed", metavar="S", type=int, default=0, help="seed of the audit: split, bags, models, bootstrap")
+    p.add_argument("--data-seed", metavar="S", type=int, default=0,
+                   help="with a synthetic --dataset: seed that generates the data (default 0, as in the app)")
     p.add_argument("--out", metavar="DIR", required=True, help="folder for the three output files")
     p.set_defaults(run=run)
 
@@ -48,13 +54,14 @@ def run(args: argparse.Namespace) -> None:
 
     truth = None
     if args.dataset:
-        ds = load_dataset(args.dataset, source=args.source, random_state=args.seed)
+        ds = load_dataset(args.dataset, source=args.source, random_state=args.data_seed)
         frame, sha, truth = ds.frame, ds.sha256, ds.truth
         spec = AuditSpec(score=args.score or ds.score, outcome=args.outcome or ds.outcome,
                          positive=args.positive if args.positive is not None else ds.positive,
                          features=args.features or ds.features,
                          protected=args.protected if args.protected is not None else ds.protected,
-                         calibration=args.calibration or ds.calibration)
+                         calibration=args.calibration or ds.calibration,
+                         data_seed=args.data_seed if ds.truth is not None else None)
     else:
         for flag in ("score", "outcome"):
             if not getattr(args, flag):
@@ -64,6 +71,13 @@ def run(args: argparse.Namespace) -> None:
         spec = AuditSpec(score=args.score, outcome=args.outcome, positive=args.positive, features=args.features,
                          protected=args.protected or (), calibration=args.calibration or "isotonic")
     spec = replace(spec.with_preset(args.preset), random_state=args.seed)
+    if args.protected_only:
+        spec = replace(spec, protected_as_features=False)
+    if args.bags is not None:
+        if args.bags < 2:
+            raise InputError("--bags must be 2 or more (intervals need at least two bags).", "Use e.g. --bags 8.",
+                             field="bags")
+        spec = replace(spec, outer_bags=args.bags)
     if args.interactions is not None:
         if args.interactions < 0:
             raise InputError("--interactions must be 0 or more.", "Use e.g. --interactions 3.", field="interactions")

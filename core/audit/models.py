@@ -46,23 +46,19 @@ def prepare_features(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
     """Numeric columns as float, everything else as plain object strings (missing kept as None).
 
     pandas 3 infers text columns as StringDtype; EBM gets plain objects so
-    categories are handled the same way whatever the dtype.
+    categories are handled the same way whatever the dtype. Text is made once
+    per distinct value (factorize), not once per row.
     """
     out = {}
     for name in features:
         col = frame[name]
-        if pd.api.types.is_bool_dtype(col):
-            col = col.astype("string")
-        if pd.api.types.is_numeric_dtype(col):
-            out[name] = col.astype(float).to_numpy()
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            out[name] = pd.Series(col.astype(float).to_numpy(), index=frame.index)
         else:
-            values = col.astype(object).to_numpy()
-            out[name] = np.array([None if _is_missing(v) else str(v) for v in values], dtype=object)
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            labels = np.array([str(u) for u in uniques] + [None], dtype=object)
+            out[name] = pd.Series(labels[codes], index=frame.index, dtype=object)  # no str inference
     return pd.DataFrame(out, index=frame.index)
-
-
-def _is_missing(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
 
 
 def make_bags(y: np.ndarray, n_bags: int, rng: np.random.Generator) -> np.ndarray:
@@ -80,7 +76,7 @@ def ebm_settings(spec: AuditSpec) -> dict:
     """EBM keyword arguments shared by both models."""
     return dict(outer_bags=spec.outer_bags, learning_rate=spec.learning_rate, max_bins=spec.max_bins,
                 max_interaction_bins=spec.max_interaction_bins, smoothing_rounds=spec.smoothing_rounds,
-                interaction_smoothing_rounds=spec.smoothing_rounds, n_jobs=spec.n_jobs,
+                interaction_smoothing_rounds=spec.smoothing_rounds, max_rounds=spec.max_rounds, n_jobs=spec.n_jobs,
                 random_state=spec.random_state)
 
 

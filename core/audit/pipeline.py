@@ -21,7 +21,7 @@ from core.audit.missing import MissingFeatureTest, missing_feature_test
 from core.audit.models import fit_models, prepare_features
 from core.audit.shapes import PairShape, TermShape, compare_terms
 from core.audit.spec import AuditSpec
-from core.audit.validate import model_features, outcome_as_binary, require_valid
+from core.audit.validate import check_table, model_features, outcome_as_binary, require_valid
 from core.errors import InputError
 from core.progress import no_progress, scaled
 
@@ -210,34 +210,17 @@ def run_audit(frame: pd.DataFrame, spec: AuditSpec, *, truth=None, progress=None
     report = progress or no_progress
     timings = {}
     t0 = time.perf_counter()
-    if not 0.05 <= spec.test_size <= 0.5:
-        raise InputError(f"test_size {spec.test_size} is out of range.", "Use a share between 0.05 and 0.5.",
-                         field="data")
-    if spec.outer_bags < 2:
-        raise InputError("At least 2 outer bags are needed for intervals.", "Set outer_bags to 2 or more.",
-                         field="data")
-    if spec.n_bootstrap < 1000:
-        raise InputError(f"{spec.n_bootstrap} bootstrap resamples are too few.", "Use at least 1000.", field="data")
+    _check_spec(spec)
     report(0.0, "Checking the table")
     require_valid(frame, spec)
     features = model_features(frame, spec)
-    y_all = outcome_as_binary(frame[spec.outcome], spec.positive)
-    score_all = pd.to_numeric(frame[spec.score], errors="coerce").to_numpy(float)
-    usable = ~np.isnan(y_all) & ~np.isnan(score_all)
-    data = frame.loc[usable].reset_index(drop=True)
-    y, score = y_all[usable].astype(int), score_all[usable]
+    data, y, score, train = _usable_rows(frame, spec)
     sha = data_sha256 or frame_sha256(frame)
-    train = split_rows(y, spec.test_size, spec.random_state)
-    if min(np.bincount(y[~train], minlength=2)) < 5:
-        raise InputError("Too few positive or negative outcomes to hold some out for checking.",
-                         "Use more rows or a larger test_size.", field="outcome")
     timings["validate"] = time.perf_counter() - t0
 
     t = time.perf_counter()
     report(0.05, "Calibrating the score against outcomes")
-    protected = data[list(spec.protected)] if spec.protected else None
-    calibrator, calibration = calibrate(score, y, method=spec.calibration, groups=protected, train_mask=train,
-                                        epsilon=spec.epsilon)
+    calibrator, calibration = _calibrate(data, y, score, train, spec)
     target = calibrator.predict_logit(score)
     timings["calibrate"] = time.perf_counter() - t
 
@@ -276,6 +259,58 @@ def run_audit(frame: pd.DataFrame, spec: AuditSpec, *, truth=None, progress=None
         intercept_outcome=float(np.ravel(fitted.outcome.intercept_)[0]),
         truth=truth, versions=versions(), timings={k: round(v, 4) for k, v in timings.items()},
     )
+
+
+def calibration_for(frame: pd.DataFrame, spec: AuditSpec) -> CalibrationResult:
+    """The calibration ``run_audit`` would make for ``frame`` and ``spec``, without fitting any EBM.
+
+    Same rows, same seeded split, same groups and the same ``calibrate`` call,
+    so a preview and the audit can never disagree.
+
+    Raises
+    ------
+    InputError
+        For the first error :func:`core.audit.validate.check_table` reports
+        (warnings are not raised).
+    """
+    _check_spec(spec)
+    for p in check_table(frame, spec):
+        if p.severity == "error":
+            raise InputError(p.problem, p.fix, field=p.field)
+    data, y, score, train = _usable_rows(frame, spec)
+    return _calibrate(data, y, score, train, spec)[1]
+
+
+def _check_spec(spec: AuditSpec) -> None:
+    if not 0.05 <= spec.test_size <= 0.5:
+        raise InputError(f"test_size {spec.test_size} is out of range.", "Use a share between 0.05 and 0.5.",
+                         field="data")
+    if spec.outer_bags < 2:
+        raise InputError("At least 2 outer bags are needed for intervals.", "Set outer_bags to 2 or more.",
+                         field="data")
+    if spec.n_bootstrap < 1000:
+        raise InputError(f"{spec.n_bootstrap} bootstrap resamples are too few.", "Use at least 1000.", field="data")
+    if spec.max_rounds < 1:
+        raise InputError(f"max_rounds {spec.max_rounds} leaves nothing to fit.", "Use e.g. 2000.", field="data")
+
+
+def _usable_rows(frame: pd.DataFrame, spec: AuditSpec):
+    """Rows with a score and an outcome, their 0/1 outcome and score, and the seeded training mask."""
+    y_all = outcome_as_binary(frame[spec.outcome], spec.positive)
+    score_all = pd.to_numeric(frame[spec.score], errors="coerce").to_numpy(float)
+    usable = ~np.isnan(y_all) & ~np.isnan(score_all)
+    data = frame.loc[usable].reset_index(drop=True)
+    y, score = y_all[usable].astype(int), score_all[usable]
+    train = split_rows(y, spec.test_size, spec.random_state)
+    if min(np.bincount(y[~train], minlength=2)) < 5:
+        raise InputError("Too few positive or negative outcomes to hold some out for checking.",
+                         "Use more rows or a larger test_size.", field="outcome")
+    return data, y, score, train
+
+
+def _calibrate(data, y, score, train, spec: AuditSpec):
+    protected = data[list(spec.protected)] if spec.protected else None
+    return calibrate(score, y, method=spec.calibration, groups=protected, train_mask=train, epsilon=spec.epsilon)
 
 
 def _fidelity(target, pred) -> Fidelity:

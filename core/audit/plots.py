@@ -24,6 +24,18 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+TITLED_TOP_MARGIN = 110  # room for a title above the horizontal legend row(s)
+GROUP_PALETTE = ("#000000", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999", "#882255")
+
+
+def _layout(**overrides) -> dict:
+    """theme.plotly_layout with a top margin that keeps the title clear of the legend."""
+    layout = theme.plotly_layout(**overrides)
+    if "title" in overrides and "margin" not in overrides:
+        layout["margin"] = {**layout.get("margin", {}), "t": TITLED_TOP_MARGIN}
+    return layout
+
+
 def _band(x, low, high, colour, name, group, show=True):
     return [
         go.Scatter(x=list(x), y=list(high), mode="lines", line=dict(width=0, shape="hv"), hoverinfo="skip",
@@ -53,7 +65,7 @@ def reliability_figure(result: CalibrationResult, group: str = "All") -> go.Figu
     fig.update_xaxes(title_text=L["raw_score"], row=1, col=1)
     fig.update_xaxes(title_text=L["calibrated"], range=[0, 1], row=1, col=2)
     fig.update_yaxes(title_text=L["observed_rate"], tickformat=".0%", range=[0, 1])
-    fig.update_layout(**theme.plotly_layout(title=f"Does the score match what happened? ({group}, "
+    fig.update_layout(**_layout(title=f"Does the score match what happened? ({group}, "
                                                   f"{result.evaluated_on}; dot size = rows)", height=420))
     return fig
 
@@ -61,7 +73,7 @@ def reliability_figure(result: CalibrationResult, group: str = "All") -> go.Figu
 def reliability_by_group_figure(result: CalibrationResult, stage: str = "after") -> go.Figure:
     """One reliability line per protected group (after calibration by default)."""
     fig = go.Figure()
-    palette = ["#000000", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+    palette = GROUP_PALETTE  # student blue and outcome orange stay reserved for the two models
     groups = [t for t in result.reliability if t.stage == stage]
     for i, table in enumerate(groups):
         fig.add_trace(go.Scatter(
@@ -71,7 +83,7 @@ def reliability_by_group_figure(result: CalibrationResult, stage: str = "after")
     if stage == "after":
         fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color=theme.DENSITY, dash="dash"),
                                  name=L["perfect"]))
-    fig.update_layout(**theme.plotly_layout(
+    fig.update_layout(**_layout(
         title="Calibration per group", height=420,
         xaxis_title=L["calibrated"] if stage == "after" else L["raw_score"],
         yaxis=dict(title=L["observed_rate"], tickformat=".0%", range=[0, 1])))
@@ -89,7 +101,7 @@ def calibration_mapping_figure(result: CalibrationResult) -> go.Figure:
     fig.add_trace(go.Scatter(x=list(result.mapping_score), y=list(result.mapping_probability), mode="lines",
                              line=dict(color=theme.STUDENT, width=3, shape="hv" if result.method == "isotonic" else
                                        "linear"), name=f"Calibration ({result.method})"))
-    fig.update_layout(**theme.plotly_layout(title="How the score becomes a probability", height=400,
+    fig.update_layout(**_layout(title="How the score becomes a probability", height=400,
                                             xaxis_title=L["raw_score"],
                                             yaxis=dict(title=L["calibrated"], tickformat=".0%", range=[0, 1])))
     return fig
@@ -101,8 +113,68 @@ def _x(term: TermShape):
     return keep
 
 
+def _term_xy(term: TermShape):
+    """x values, a y-picker and the line shape for drawing ``term`` (missing point left out)."""
+    keep = _x(term)
+    if term.kind == "continuous":
+        x = [term.grid_low[i] for i in keep] + [term.grid_high[keep[-1]]]
+
+        def y(v):
+            return [v[i] for i in keep] + [v[keep[-1]]]
+        return keep, x, y, "hv"
+    x = [str(term.grid[i]) for i in keep]
+
+    def y(v):
+        return [v[i] for i in keep]
+    return keep, x, y, "linear"
+
+
+def _model_traces(term: TermShape, which: str, show_legend: bool = True) -> list:
+    """Line (or points) with its 95% band for the student or the outcome model."""
+    _, x, y, shape = _term_xy(term)
+    colour = theme.STUDENT if which == "student" else theme.OUTCOME
+    mid, lo, hi = (getattr(term, which), getattr(term, f"{which}_low"), getattr(term, f"{which}_high"))
+    if term.kind == "continuous":
+        return _band(x, y(lo), y(hi), colour, f"{L[which].split(' (')[0]}: {L['interval']}", which, show_legend) + [
+            go.Scatter(x=x, y=y(mid), mode="lines", line=dict(color=colour, width=2.5, shape=shape), name=L[which],
+                       legendgroup=which, showlegend=show_legend)]
+    return [go.Scatter(x=x, y=y(mid), mode="markers", marker=dict(color=colour, size=10), name=L[which],
+                       error_y=dict(type="data", symmetric=False, array=[h - m for h, m in zip(y(hi), y(mid))],
+                                    arrayminus=[m - lo_ for m, lo_ in zip(y(mid), y(lo))]),
+                       legendgroup=which, showlegend=show_legend)]
+
+
+def _truth_traces(term: TermShape, truth, which=("black_box", "outcome"), show_legend: bool = True) -> list:
+    """The synthetic scenario's true shapes (black; dashed for the black box, dotted for outcomes)."""
+    tx = list(truth.grid) if term.kind == "continuous" else [str(g) for g in truth.grid]
+    traces = []
+    if "black_box" in which:
+        traces.append(go.Scatter(x=tx, y=list(truth.black_box), mode="lines+markers" if term.kind != "continuous"
+                                 else "lines", line=dict(color=theme.TRUTH, dash="dash"), marker=dict(symbol="x"),
+                                 name=f"{L['truth']} (black box)", legendgroup="truth_bb", showlegend=show_legend))
+    if "outcome" in which and (truth.outcome != truth.black_box or "black_box" not in which):
+        traces.append(go.Scatter(x=tx, y=list(truth.outcome), mode="lines", line=dict(color=theme.TRUTH, dash="dot"),
+                                 name=f"{L['truth']} (outcome)", legendgroup="truth_o", showlegend=show_legend))
+    return traces
+
+
+def _density_trace(term: TermShape) -> go.Bar:
+    keep, x, _, _ = _term_xy(term)
+    w = [term.weight[i] for i in keep]
+    bx = [(term.grid_low[i] + term.grid_high[i]) / 2 for i in keep] if term.kind == "continuous" else x
+    return go.Bar(x=bx, y=w, marker_color=theme.DENSITY, name=L["rows"], showlegend=False,
+                  hovertemplate="%{y:.0f} rows<extra></extra>")
+
+
+def _missing_note(fig: go.Figure, term: TermShape) -> None:
+    if MISSING_LABEL in term.grid:
+        i = term.grid.index(MISSING_LABEL)
+        fig.add_annotation(text=f"Missing values: student {term.student[i]:+.2f}, outcome {term.outcome[i]:+.2f}",
+                           xref="paper", yref="paper", x=1, y=1.0, showarrow=False, xanchor="right")
+
+
 def term_shape_figure(term: TermShape, truth=None, show_bags: bool = False) -> go.Figure:
-    """Student and outcome model for one term, with 95% bands and a row-density strip.
+    """Student and outcome model for one term, overlaid, with 95% bands and a row-density strip.
 
     Parameters
     ----------
@@ -113,32 +185,10 @@ def term_shape_figure(term: TermShape, truth=None, show_bags: bool = False) -> g
         Thin lines for the student refitted on each outer bag (stability).
     """
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.82, 0.18], vertical_spacing=0.04)
-    keep = _x(term)
-    if term.kind == "continuous":
-        x = [term.grid_low[i] for i in keep] + [term.grid_high[keep[-1]]]
-
-        def y(v):
-            return [v[i] for i in keep] + [v[keep[-1]]]
-        shape = "hv"
-    else:
-        x = [str(term.grid[i]) for i in keep]
-
-        def y(v):
-            return [v[i] for i in keep]
-        shape = "linear"
-    for name, colour, mid, lo, hi in (("student", theme.STUDENT, term.student, term.student_low, term.student_high),
-                                      ("outcome", theme.OUTCOME, term.outcome, term.outcome_low, term.outcome_high)):
-        if term.kind == "continuous":
-            for tr in _band(x, y(lo), y(hi), colour, f"{L[name].split(' (')[0]}: {L['interval']}", name):
-                fig.add_trace(tr, row=1, col=1)
-            fig.add_trace(go.Scatter(x=x, y=y(mid), mode="lines", line=dict(color=colour, width=2.5, shape=shape),
-                                     name=L[name], legendgroup=name), row=1, col=1)
-        else:
-            fig.add_trace(go.Scatter(x=x, y=y(mid), mode="markers", marker=dict(color=colour, size=10), name=L[name],
-                                     error_y=dict(type="data", symmetric=False,
-                                                  array=[h - m for h, m in zip(y(hi), y(mid))],
-                                                  arrayminus=[m - lo_ for m, lo_ in zip(y(mid), y(lo))]),
-                                     legendgroup=name), row=1, col=1)
+    _, x, y, shape = _term_xy(term)
+    for which in ("student", "outcome"):
+        for tr in _model_traces(term, which):
+            fig.add_trace(tr, row=1, col=1)
     if show_bags:
         for b, bag in enumerate(term.student_bags):
             fig.add_trace(go.Scatter(x=x, y=y(bag), mode="lines" if term.kind == "continuous" else "markers",
@@ -147,28 +197,46 @@ def term_shape_figure(term: TermShape, truth=None, show_bags: bool = False) -> g
                                      name=L["bags"], legendgroup="bags", showlegend=b == 0, hoverinfo="skip"),
                           row=1, col=1)
     if truth is not None:
-        tx = list(truth.grid) if term.kind == "continuous" else [str(g) for g in truth.grid]
-        fig.add_trace(go.Scatter(x=tx, y=list(truth.black_box), mode="lines+markers" if term.kind != "continuous"
-                                 else "lines", line=dict(color=theme.TRUTH, dash="dash"), marker=dict(symbol="x"),
-                                 name=f"{L['truth']} (black box)"), row=1, col=1)
-        if truth.outcome != truth.black_box:
-            fig.add_trace(go.Scatter(x=tx, y=list(truth.outcome), mode="lines", line=dict(color=theme.TRUTH,
-                                     dash="dot"), name=f"{L['truth']} (outcome)"), row=1, col=1)
+        for tr in _truth_traces(term, truth):
+            fig.add_trace(tr, row=1, col=1)
     fig.add_hline(y=0, line=dict(color="#999", width=1), row=1, col=1)
-    w = [term.weight[i] for i in keep]
-    bx = [(term.grid_low[i] + term.grid_high[i]) / 2 for i in keep] if term.kind == "continuous" else x
-    fig.add_trace(go.Bar(x=bx, y=w, marker_color=theme.DENSITY, name=L["rows"], showlegend=False,
-                         hovertemplate="%{y:.0f} rows<extra></extra>"), row=2, col=1)
+    fig.add_trace(_density_trace(term), row=2, col=1)
     flag = " — differs" if term.differs else ""
-    fig.update_layout(**theme.plotly_layout(
+    fig.update_layout(**_layout(
         title=f"{term.name}: what the score uses vs what outcomes justify{flag}", height=480, bargap=0.05))
     fig.update_yaxes(title_text=L["logit"], row=1, col=1)
     fig.update_yaxes(title_text=L["rows"], row=2, col=1)
     fig.update_xaxes(title_text=term.name, row=2, col=1)
-    if MISSING_LABEL in term.grid:
-        i = term.grid.index(MISSING_LABEL)
-        fig.add_annotation(text=f"Missing values: student {term.student[i]:+.2f}, outcome {term.outcome[i]:+.2f}",
-                           xref="paper", yref="paper", x=1, y=1.0, showarrow=False, xanchor="right")
+    _missing_note(fig, term)
+    return fig
+
+
+def term_side_by_side_figure(term: TermShape, truth=None) -> go.Figure:
+    """Student (left) and outcome model (right) for one term in two panels on one shared y axis.
+
+    Same bands, colours and density strips as :func:`term_shape_figure`; the
+    truth overlay, when given, shows the black box's true shape beside the
+    student and the true outcome shape beside the outcome model.
+    """
+    fig = make_subplots(rows=2, cols=2, shared_yaxes="rows", shared_xaxes="columns", row_heights=[0.82, 0.18],
+                        vertical_spacing=0.04, horizontal_spacing=0.05,
+                        subplot_titles=(L["student"], L["outcome"], "", ""))
+    for col, which, true_part in ((1, "student", "black_box"), (2, "outcome", "outcome")):
+        for tr in _model_traces(term, which):
+            fig.add_trace(tr, row=1, col=col)
+        if truth is not None:
+            for tr in _truth_traces(term, truth, which=(true_part,)):
+                fig.add_trace(tr, row=1, col=col)
+        fig.add_hline(y=0, line=dict(color="#999", width=1), row=1, col=col)
+        fig.add_trace(_density_trace(term), row=2, col=col)
+        fig.update_xaxes(title_text=term.name, row=2, col=col)
+    flag = " — differs" if term.differs else ""
+    fig.update_layout(**_layout(
+        title=f"{term.name}: the score's use (left) and what outcomes justify (right){flag}", height=500,
+        bargap=0.05, legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0)))
+    fig.update_yaxes(title_text=L["logit"], row=1, col=1)
+    fig.update_yaxes(title_text=L["rows"], row=2, col=1)
+    _missing_note(fig, term)
     return fig
 
 
@@ -194,7 +262,7 @@ def difference_figure(term: TermShape) -> go.Figure:
                                      array=[term.difference_high[i] - term.difference[i] for i in keep],
                                      arrayminus=[term.difference[i] - term.difference_low[i] for i in keep])))
     fig.add_hline(y=0, line=dict(color=theme.FLAG if term.differs else "#999", width=1, dash="dot"))
-    fig.update_layout(**theme.plotly_layout(
+    fig.update_layout(**_layout(
         title=f"{term.name}: gap between the models ({term.differs_share:.0%} of rows show a material gap)",
         height=360, xaxis_title=term.name, yaxis_title=L["difference"]))
     return fig
@@ -213,7 +281,7 @@ def pair_heatmaps_figure(pair: PairShape) -> go.Figure:
                                                "%{z:+.2f}<extra></extra>"), row=1, col=col)
         fig.update_xaxes(title_text=pair.features[0], type="category", row=1, col=col)
     fig.update_yaxes(title_text=pair.features[1], type="category", row=1, col=1)
-    fig.update_layout(**theme.plotly_layout(title=f"Interaction {pair.name} (after moving main effects out)",
+    fig.update_layout(**_layout(title=f"Interaction {pair.name} (after moving main effects out)",
                                             height=420))
     return fig
 
@@ -228,7 +296,7 @@ def discrepancy_ranking_figure(terms) -> go.Figure:
                      arrayminus=[t.discrepancy - t.discrepancy_low for t in terms]),
         customdata=[[L["flagged"] if t.differs else L["not_flagged"], t.differs_share] for t in terms],
         hovertemplate="%{y}: %{x:.3f}<br>%{customdata[0]} (%{customdata[1]:.0%} of rows)<extra></extra>"))
-    fig.update_layout(**theme.plotly_layout(
+    fig.update_layout(**_layout(
         title="Where the score departs from the outcomes (red: material difference)",
         height=max(300, 28 * len(terms) + 120), xaxis_title=L["discrepancy"], showlegend=False))
     return fig
@@ -250,7 +318,7 @@ def residual_figure(test: MissingFeatureTest) -> go.Figure:
         fig.add_trace(go.Scatter(x=xs, y=icpt + slope * xs, mode="lines", line=dict(color=theme.FLAG, width=2),
                                  name="trend"))
     p = test.get("pearson")
-    fig.update_layout(**theme.plotly_layout(
+    fig.update_layout(**_layout(
         title=f"Do both models miss on the same people? r = {p.estimate:.2f} [{p.ci_low:.2f}, {p.ci_high:.2f}]",
         height=420, xaxis_title=L["student_residual"], yaxis_title=L["outcome_residual"]))
     return fig

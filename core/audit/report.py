@@ -140,8 +140,9 @@ def report_html(result: AuditResult) -> str:
     sections.append(Section("6. Provenance", tables=(pd.DataFrame(
         [{"setting": k, "value": str(v)} for k, v in result.spec.to_dict().items()]
         + [{"setting": f"version: {k}", "value": v} for k, v in result.versions.items()]),)))
-    meta = {"Data sha256": result.data.sha256, "Seed": str(spec.random_state), "Calibration": cal.method,
-            "interpret": result.versions.get("interpret", "?")}
+    meta = {"Data sha256": result.data.sha256, "Seed": str(spec.random_state),
+            **({"Data seed": str(spec.data_seed)} if spec.data_seed is not None else {}),
+            "Calibration": cal.method, "interpret": result.versions.get("interpret", "?")}
     return render_report("Distill-and-Compare audit", f"Score '{spec.score}' vs outcome '{spec.outcome}'",
                          sections, meta)
 

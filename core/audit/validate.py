@@ -60,19 +60,29 @@ def model_features(frame: pd.DataFrame, spec: AuditSpec) -> list[str]:
     return feats
 
 
+def _level_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes (-1 for missing) and stripped text of each distinct value.
+
+    Only the distinct values are turned into text, so a million-row column
+    costs one factorize, not a million ``str`` calls.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, [str(u).strip() for u in uniques]
+
+
 def outcome_as_binary(values: pd.Series, positive: str | None) -> np.ndarray:
     """0/1 float array (NaN where missing) from a binary outcome column."""
-    present = values.dropna()
     out = np.full(len(values), np.nan)
     mask = values.notna().to_numpy()
+    if positive is None and (pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values)):
+        out[mask] = values[mask].astype(float).to_numpy()
+        return out
+    codes, levels = _level_codes(values)
     if positive is not None:
-        out[mask] = (present.astype(str).str.strip() == str(positive).strip()).to_numpy(float)
-        return out
-    if pd.api.types.is_bool_dtype(present) or pd.api.types.is_numeric_dtype(present):
-        out[mask] = present.astype(float).to_numpy()
-        return out
-    words = present.astype(str).str.strip().str.lower()
-    out[mask] = words.isin(TRUE_WORDS).to_numpy(float)
+        hit = np.array([lv == str(positive).strip() for lv in levels] + [False], dtype=float)
+    else:
+        hit = np.array([lv.lower() in TRUE_WORDS for lv in levels] + [False], dtype=float)
+    out[mask] = hit[codes[mask]]
     return out
 
 
@@ -82,7 +92,7 @@ def _outcome_problems(col: pd.Series, spec: AuditSpec) -> list[Problem]:
     if present.empty:
         return [Problem("outcome", f"The outcome column '{name}' is empty (every value is missing).",
                         "Choose the column that records what really happened.")]
-    levels = sorted(present.astype(str).str.strip().unique())
+    levels = sorted(set(_level_codes(present)[1]))
     if len(levels) > 2:
         shown = ", ".join(levels[:6]) + (", …" if len(levels) > 6 else "")
         return [Problem("outcome", f"The outcome '{name}' has {len(levels)} different values ({shown}); it must have two.",
@@ -98,7 +108,7 @@ def _outcome_problems(col: pd.Series, spec: AuditSpec) -> list[Problem]:
     if pd.api.types.is_bool_dtype(present):
         return []
     numeric = pd.api.types.is_numeric_dtype(present)
-    if numeric and set(present.astype(float).unique()) <= {0.0, 1.0}:
+    if numeric and set(present.unique().astype(float)) <= {0.0, 1.0}:
         return []
     if not numeric and {lv.lower() for lv in levels} <= TRUE_WORDS | FALSE_WORDS and \
             any(lv.lower() in TRUE_WORDS for lv in levels) and any(lv.lower() in FALSE_WORDS for lv in levels):
@@ -124,6 +134,9 @@ def check_table(frame: pd.DataFrame, spec: AuditSpec) -> list[Problem]:
         elif name not in cols:
             problems.append(Problem(field, f"There is no column '{name}' in the table.",
                                     f"Choose one of the table's columns: {available}."))
+    if not problems and spec.score == spec.outcome:
+        problems.append(Problem("outcome", f"The score and the outcome are the same column '{spec.outcome}'.",
+                                "Choose the column that records what really happened."))
     feats = model_features(frame, spec) if not problems else []
     for field, names in (("features", spec.features), ("protected", spec.protected)):
         for name in names:
@@ -177,22 +190,41 @@ def check_table(frame: pd.DataFrame, spec: AuditSpec) -> list[Problem]:
     if dropped and n >= MIN_ROWS:
         problems.append(Problem("data", f"{dropped} rows lack a score or an outcome and will be left out.",
                                 "Nothing to do unless that is unexpected.", "warning"))
+    outcome_text = None
     for name in feats:
         col = frame[name]
         if col.isna().all():
             problems.append(Problem("features", f"The feature '{name}' is empty (every value is missing).",
                                     f"Remove '{name}' from the features."))
             continue
-        as_num = pd.to_numeric(col, errors="coerce")
-        same = (as_num.notna().sum() == col.notna().sum()
-                and np.allclose(np.nan_to_num(as_num.to_numpy(float)[usable], nan=-9e99), y[usable]))
-        if not same and spec.positive is not None:
-            same = bool((col.astype(str).str.strip() == str(spec.positive)).to_numpy()[usable].astype(float).tolist()
-                        == y[usable].tolist())
-        if same:
+        if _same_as_outcome(col, frame[spec.outcome], y, usable, spec.positive):
             problems.append(Problem("features", f"The feature '{name}' is identical to the outcome '{spec.outcome}': "
                                     "it leaks the answer and the comparison will be meaningless.",
                                     f"Remove '{name}' from the features.", "warning"))
+    return sorted(problems, key=lambda p: p.severity != "error")
+
+
+def _same_as_outcome(col: pd.Series, outcome: pd.Series, y: np.ndarray, usable: np.ndarray,
+                     positive: str | None) -> bool:
+    """Whether a feature repeats the outcome on every usable row (as 0/1 or as the same labels)."""
+    if col.nunique(dropna=True) > 2:  # cheap exit: a copy of a binary outcome has at most two values
+        return False
+    if col.isna().to_numpy()[usable].any():
+        return False
+    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+        return bool(np.array_equal(col.to_numpy(float)[usable], y[usable]))
+    codes, levels = _level_codes(col)
+    as_number = pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce").to_numpy(float)
+    if not np.isnan(as_number).any() and np.array_equal(as_number[codes][usable], y[usable]):
+        return True
+    # same labels as the outcome itself (e.g. "yes"/"no" in both), or the positive label marking the 1s
+    o_codes, o_levels = _level_codes(outcome)
+    labels = np.array(levels, dtype=object)[codes][usable]
+    if np.array_equal(labels, np.array(o_levels + [None], dtype=object)[o_codes][usable]):
+        return True
+    return positive is not None and np.array_equal(labels == str(positive).strip(), y[usable] == 1)
+
+
     return sorted(problems, key=lambda p: p.severity != "error")
 
 
