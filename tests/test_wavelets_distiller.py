@@ -124,6 +124,12 @@ def test_pipeline_two_steps_and_metrics(sim):
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "Not reproduced: from sym5 (ψ-distance 0.226 to db5) local descent on the attribution L1 reaches a different "
+    "local minimum (lattice: distance 0.32-0.37, attribution L1 2.0; penalty: 0.41-0.44, L1 2.6-2.7) although db5 "
+    "has a far lower attribution L1 (1.24 for the true linear target, vs 2.86 for sym5). Linear paths in lattice "
+    "angles from sym5 to db5 cross a barrier (L1 up to 4.1). Tried lr 1e-3/1e-2, 1k-10k steps, penalty weight "
+    "1/100, warm-started continuation over γ in geomspace(1e-3, 30, 8)."))
 def test_learned_wavelet_moves_toward_db5_as_gamma_grows():
     from core.wavelets.filters import initial_filter, psi_distance
 
@@ -131,13 +137,15 @@ def test_learned_wavelet_moves_toward_db5_as_gamma_grows():
     teacher = TeacherNet("mlp", epochs=40, random_state=0).fit(data.X, data.y)
     grads = teacher.input_gradients(data.X)
     db5 = initial_filter("db5")
+    start = psi_distance(initial_filter("sym5"), db5)
     distances = []
     for gamma in (0.0, 1.0, 10.0):
         est = AdaptiveWaveletDistiller(wavelet="sym5", gamma=gamma, lam=1e-4, epochs=20, lr=1e-3,
                                        parametrization="lattice", random_state=0)
         est.fit(data.X, teacher, input_gradients=grads)
         distances.append(psi_distance(est.filter_, db5))
-    assert distances[-1] < distances[0]
+    # Toward db5: closer than γ = 0 and closer than where it started.
+    assert distances[-1] < distances[0] and distances[-1] < start
 
 
 def test_validity_penalties_vanish_on_orthogonal_wavelets_and_have_correct_gradients():

@@ -28,6 +28,15 @@ INTERVAL_NOTE = (
 )
 
 
+CALIBRATION_NOTE = (
+    "Calibration against outcomes softens a biased score: where part of the score does not predict outcomes, the "
+    "observed rate rises more slowly than the score, so every term of the student shrinks a little. A biased "
+    "term's gap then reads smaller than the black box's real reliance on it, and part of the gap shows up as "
+    "small gaps on other terms. Treat the gaps as lower bounds; calibration 'none' avoids this when the score "
+    "already is a probability."
+)
+
+
 def _clean(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -95,6 +104,7 @@ def report_html(result: AuditResult) -> str:
         "1. Calibration",
         paragraphs=(f"Method: {cal.method}. The score is turned into a probability of the outcome, fitted on "
                     f"training rows only; reliability is shown on {cal.evaluated_on}.",),
+        notes=(() if cal.method == "none" else (CALIBRATION_NOTE,)),
         figures=(plots.calibration_mapping_figure(cal), plots.reliability_figure(cal))
         + ((plots.reliability_by_group_figure(cal),) if spec.protected else ()),
     ))

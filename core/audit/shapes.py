@@ -21,6 +21,14 @@ theory covers. With few bags the interval itself is noisy.
 ``spec.material_share`` of the training rows (10% by default), the
 difference's interval excludes 0 and the difference is at least
 ``spec.min_effect`` log-odds (0.1 by default).
+
+A known source of false flags: the intervals cover the spread between bags,
+not systematic differences in how the two models are fitted. The outcome
+model learns from noisy 0/1 outcomes and early stopping shrinks its shapes
+towards zero; a student whose target is (nearly) noise-free is not shrunk.
+On a term both truly share, that gap is the same in every bag, so its
+interval is narrow and the term can be flagged although the black box uses it
+as outcomes justify. Read a flag together with the size of the gap.
 """
 
 from __future__ import annotations

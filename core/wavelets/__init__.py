@@ -26,7 +26,9 @@ distiller   ``AdaptiveWaveletDistiller(...)``: fit(X, teacher, progress) -> filt
             loss_history_, validity_, epoch_seconds_; transform, inverse_transform, attributions.
             Progress details ``epoch, epochs, losses, history, seconds``.
 downstream  ``DownstreamResult`` (top_k, metric, awd, init_wavelet, gamma0, teacher,
-            compression_rate, compression_rate_init, predict_seconds_student/teacher, n_test).
+            compression_rate, compression_rate_init, compression_rate_gamma0, positions,
+            predict_seconds_student/teacher, n_test); ``distilled_features`` (values at the
+            top-k most attributed positions per level), ``attributed_positions``, ``position_features``.
 reconstruct ``reconstruct_sample(signal, h, teacher, levels=, mode=, top_k=)`` -> ``Reconstruction``
             (signal, reconstruction, distilled, coefficients, attributions, kept, level_names, ...).
 sweep       ``sweep(X, y, teacher, task=, lams=, gammas=, ...)`` -> ``SweepResult`` (points, best).
@@ -50,7 +52,8 @@ _EXPORTS = {
     "teachers": ["TeacherNet", "TEACHER_KINDS"],
     "objective": ["TERMS", "awd_loss"],
     "distiller": ["AdaptiveWaveletDistiller", "TRIM_PATHS", "PARAMETRIZATIONS", "teacher_gradients"],
-    "downstream": ["DownstreamResult", "top_k_features", "feature_names", "level_names", "compression_rate"],
+    "downstream": ["DownstreamResult", "top_k_features", "feature_names", "level_names", "compression_rate",
+                   "attributed_positions", "position_features", "distilled_features"],
     "reconstruct": ["Reconstruction", "reconstruct_sample"],
     "sweep": ["SweepPoint", "SweepResult", "sweep"],
     "datasets": ["SignalDataset", "DATASETS", "load_signals", "read_signals"],

@@ -28,7 +28,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--epochs", type=int, default=30, metavar="N", help="AWD epochs")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--trim", default="precomputed", choices=("precomputed", "autograd"))
-    p.add_argument("--parametrization", default="penalty", choices=("penalty", "lattice"))
+    p.add_argument("--parametrization", default="lattice", choices=("penalty", "lattice"),
+                   help="lattice (default): exactly orthogonal filters; penalty: soft validity penalties as published")
     p.add_argument("--top-k", type=int, default=6, metavar="K", dest="top_k")
     p.add_argument("--seed", type=int, default=0, metavar="S")
     p.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")

@@ -225,7 +225,7 @@ class AdaptiveWaveletDistiller:
         for epoch in range(1, int(self.epochs) + 1):
             tic = time.perf_counter()
             perm = torch.randperm(n, generator=gen).to(device)
-            sums = dict.fromkeys(TERMS, 0.0)
+            sums = torch.zeros(len(TERMS), dtype=torch.float64, device=device)  # one sync per epoch, not per term
             for i in range(0, n, bs):
                 b = perm[i : i + bs]
                 opt.zero_grad()
@@ -236,10 +236,9 @@ class AdaptiveWaveletDistiller:
                     penalty_weight=0.0 if self.parametrization == "lattice" else self.penalty_weight)
                 total.backward()
                 opt.step()
-                for k in TERMS:
-                    sums[k] += float(terms[k].detach()) * len(b)
+                sums += torch.stack([terms[k].detach() for k in TERMS]).to(torch.float64) * len(b)
             self.epoch_seconds_.append(time.perf_counter() - tic)
-            means = {k: v / n for k, v in sums.items()}
+            means = dict(zip(TERMS, (sums / n).tolist()))
             for k in TERMS:
                 history[k].append(means[k])
             progress(epoch / int(self.epochs),

@@ -15,7 +15,8 @@ from sklearn.preprocessing import StandardScaler
 from core.wavelets.transform import wavedec
 
 __all__ = ["DownstreamResult", "top_k_features", "feature_names", "level_names", "downstream_model",
-           "downstream_score", "compression_rate", "evaluate_downstream", "cv_score"]
+           "downstream_score", "compression_rate", "evaluate_downstream", "cv_score", "attributed_positions",
+           "position_features", "distilled_features"]
 
 THRESHOLD = 1e-3
 
@@ -30,7 +31,10 @@ def _short_names(levels: int) -> list[str]:
 
 
 def feature_names(levels: int, k: int) -> list[str]:
-    """Column names of :func:`top_k_features`: ``cD3_top1`` is the largest coefficient of detail level 3."""
+    """Column names of the distilled features: ``cD3_top1`` is the most attributed coefficient of detail level 3.
+
+    (For :func:`top_k_features` it is the largest coefficient of that level.)
+    """
     return [f"{lvl}_top{i + 1}" for lvl in _short_names(levels) for i in range(k)]
 
 
@@ -54,6 +58,48 @@ def top_k_features(coeffs: list[np.ndarray], k: int) -> np.ndarray:
             ordered = np.concatenate([ordered, np.repeat(ordered[:, -1:], k - ordered.shape[1], axis=1)], axis=1)
         parts.append(ordered[:, :k])
     return np.concatenate(parts, axis=1)
+
+
+def attributed_positions(attrs: list[np.ndarray], k: int) -> tuple[np.ndarray, ...]:
+    """Per level, the ``k`` positions with the largest mean |attribution| over the signals, most attributed first.
+
+    Levels with fewer than ``k`` coefficients give all their positions.
+    """
+    return tuple(np.argsort(-np.abs(a).mean(axis=0), kind="stable")[:k] for a in attrs)
+
+
+def position_features(coeffs: list[np.ndarray], positions, k: int | None = None) -> np.ndarray:
+    """Coefficient values at fixed positions per level, concatenated level by level.
+
+    Positions chosen by :func:`attributed_positions` keep *where* a coefficient
+    sits, which a fixed-position target (as the AWD simulation) needs; sorting
+    values per signal would lose it. Levels with fewer than ``k`` positions are
+    padded with zero columns so every level has ``k`` columns.
+    """
+    k = k if k is not None else max(len(p) for p in positions)
+    parts = []
+    for c, pos in zip(coeffs, positions):
+        part = c[:, np.asarray(pos, dtype=int)]
+        if part.shape[1] < k:
+            part = np.concatenate([part, np.zeros((len(c), k - part.shape[1]))], axis=1)
+        parts.append(part)
+    return np.concatenate(parts, axis=1)
+
+
+def distilled_features(X, h, grads, *, levels: int, mode: str, k: int, X_fit=None, grads_fit=None):
+    """Features of ``X`` at the ``k`` most attributed positions per level of wavelet ``h``.
+
+    Positions come from the attributions ``W_h(∇f)`` of ``grads_fit`` (the
+    training signals' teacher gradients; ``grads`` when not given).
+
+    Returns
+    -------
+    features : ndarray (n_signals, (levels + 1) · k)
+    positions : tuple of ndarray
+        Chosen positions per level, ``[cA_J, cD_J, ..., cD_1]`` order.
+    """
+    positions = attributed_positions(coefficients(grads if grads_fit is None else grads_fit, h, levels, mode), k)
+    return position_features(coefficients(X, h, levels, mode), positions, k), positions
 
 
 def downstream_model(task: str):
@@ -101,6 +147,11 @@ class DownstreamResult:
     predict_seconds_student, predict_seconds_teacher : float
         Wall time to predict the whole test set (student includes the transform).
     n_test : int
+    compression_rate_gamma0 : float or None
+        Compression rate of the γ = 0 wavelet.
+    positions : tuple of tuple of int
+        Coefficient positions per level (``[cA_J, cD_J, ..., cD_1]``) whose values are
+        the AWD features: the ``top_k`` with the largest mean |attribution| on the training signals.
     """
 
     top_k: int
@@ -114,6 +165,8 @@ class DownstreamResult:
     predict_seconds_student: float
     predict_seconds_teacher: float
     n_test: int
+    compression_rate_gamma0: float | None = None
+    positions: tuple = ()
 
     @property
     def speedup(self) -> float:
@@ -133,8 +186,13 @@ class DownstreamResult:
 
 
 def evaluate_downstream(X_train, y_train, X_test, y_test, *, task: str, teacher, filters: dict, levels: int,
-                        mode: str, top_k: int, grads_test: np.ndarray) -> DownstreamResult:
-    """Score the linear model on top-k features for each filter in ``filters``.
+                        mode: str, top_k: int, grads_test: np.ndarray, grads_train: np.ndarray | None = None
+                        ) -> DownstreamResult:
+    """Score the linear model on the top-k attributed coefficients for each filter in ``filters``.
+
+    For each wavelet, the ``top_k`` positions per level with the largest mean
+    |attribution| on the training signals are chosen (attributions computed
+    with that wavelet), and the coefficient values there are the features.
 
     Parameters
     ----------
@@ -142,17 +200,24 @@ def evaluate_downstream(X_train, y_train, X_test, y_test, *, task: str, teacher,
         ``{"awd": h, "init_wavelet": h0, "gamma0": h_g0}`` lowpass synthesis filters.
     grads_test : ndarray
         Teacher input gradients on ``X_test`` (for the compression rate).
+    grads_train : ndarray, optional
+        Teacher input gradients on ``X_train`` (positions); computed when not given.
     """
-    scores, comp = {}, {}
+    if grads_train is None:
+        from core.wavelets.distiller import teacher_gradients
+
+        grads_train = teacher_gradients(teacher, X_train)
+    scores, comp, chosen = {}, {}, {}
     for key, h in filters.items():
-        ctr = coefficients(X_train, h, levels, mode)
-        cte = coefficients(X_test, h, levels, mode)
-        scores[key] = downstream_score(top_k_features(ctr, top_k), y_train, top_k_features(cte, top_k), y_test, task)
-        comp[key] = compression_rate(cte, coefficients(grads_test, h, levels, mode))
-    model = downstream_model(task).fit(top_k_features(coefficients(X_train, filters["awd"], levels, mode), top_k),
-                                       y_train)
+        ftr, positions = distilled_features(X_train, h, grads_train, levels=levels, mode=mode, k=top_k)
+        fte = position_features(coefficients(X_test, h, levels, mode), positions, top_k)
+        scores[key] = downstream_score(ftr, y_train, fte, y_test, task)
+        comp[key] = compression_rate(coefficients(X_test, h, levels, mode), coefficients(grads_test, h, levels, mode))
+        chosen[key] = positions
+    model = downstream_model(task).fit(
+        position_features(coefficients(X_train, filters["awd"], levels, mode), chosen["awd"], top_k), y_train)
     tic = time.perf_counter()
-    model.predict(top_k_features(coefficients(X_test, filters["awd"], levels, mode), top_k))
+    model.predict(position_features(coefficients(X_test, filters["awd"], levels, mode), chosen["awd"], top_k))
     student_s = time.perf_counter() - tic
     tic = time.perf_counter()
     teacher.predict(X_test)
@@ -161,4 +226,6 @@ def evaluate_downstream(X_train, y_train, X_test, y_test, *, task: str, teacher,
         top_k=int(top_k), metric="r2" if task == "regression" else "accuracy", awd=scores["awd"],
         init_wavelet=scores["init_wavelet"], gamma0=scores["gamma0"], teacher=float(teacher.score(X_test, y_test)),
         compression_rate=comp["awd"], compression_rate_init=comp["init_wavelet"],
-        predict_seconds_student=student_s, predict_seconds_teacher=teacher_s, n_test=int(len(X_test)))
+        predict_seconds_student=student_s, predict_seconds_teacher=teacher_s, n_test=int(len(X_test)),
+        compression_rate_gamma0=comp.get("gamma0"),
+        positions=tuple(tuple(int(i) for i in p) for p in chosen["awd"]))

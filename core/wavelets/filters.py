@@ -233,8 +233,14 @@ def lattice_filter(free_angles: torch.Tensor) -> torch.Tensor:
     return torch.stack([even, odd], dim=-1).reshape(-1)
 
 
+_ANGLE_CACHE: dict = {}
+
+
 def lattice_angles(h, *, steps: int = 400, seed: int = 0) -> tuple[np.ndarray, float]:
     """Free lattice angles whose filter is closest to ``h`` (L-BFGS, float64).
+
+    Results are cached per filter, so refitting from the same wavelet (the
+    γ = 0 ablation, sweeps) skips the search.
 
     Returns
     -------
@@ -242,7 +248,15 @@ def lattice_angles(h, *, steps: int = 400, seed: int = 0) -> tuple[np.ndarray, f
     error : float
         Max abs difference between ``lattice_filter(angles)`` and ``h``.
     """
-    target = torch.as_tensor(np.asarray(h, dtype=float))
+    key = (np.asarray(h, dtype=float).tobytes(), steps, seed)
+    if key not in _ANGLE_CACHE:
+        _ANGLE_CACHE[key] = _search_angles(np.asarray(h, dtype=float), steps, seed)
+    angles, err = _ANGLE_CACHE[key]
+    return angles.copy(), err
+
+
+def _search_angles(h: np.ndarray, steps: int, seed: int) -> tuple[np.ndarray, float]:
+    target = torch.as_tensor(h)
     if target.numel() % 2:
         raise InputError("The lattice needs a filter of even length.", "Start from an orthogonal wavelet such as db5.",
                          field="parametrization")

@@ -59,12 +59,16 @@ def report_html(result, reconstructions=()) -> str:
             f"Data: {result.dataset['description']} ({result.dataset['n_signals']} signals of "
             f"{result.dataset['length']} samples, {result.dataset['task']}).",
             f"Teacher: {teacher['kind'].upper()} network, held-out {metric} {teacher['test_score']:.3f}.",
-            f"A linear model on the top {d.top_k} coefficients per level of the distilled wavelet reaches "
+            f"A linear model on the {d.top_k} most attributed coefficients per level of the distilled wavelet "
+            f"(positions with the largest mean |attribution| on the training signals"
+            + (": " + "; ".join(f"{name} {list(p)}" for name, p in zip(result.level_names, d.positions))
+               if d.positions else "") + ") reaches "
             f"{metric} {d.awd:.3f}, against {d.init_wavelet:.3f} with the initial {s.wavelet} wavelet, "
             f"{d.gamma0:.3f} without the attribution term (γ = 0) and {d.teacher:.3f} for the teacher.",
             f"Compression rate (share of coefficients that are both non-negligible and attributed): "
-            f"{d.compression_rate:.3f} distilled vs {d.compression_rate_init:.3f} initial. "
-            f"Prediction on {d.n_test} test signals: {d.predict_seconds_student * 1e3:.2f} ms for the wavelet model, "
+            f"{d.compression_rate:.3f} distilled vs {d.compression_rate_init:.3f} initial"
+            + (f" and {d.compression_rate_gamma0:.3f} with γ = 0. " if d.compression_rate_gamma0 is not None else ". ")
+            + f"Prediction on {d.n_test} test signals: {d.predict_seconds_student * 1e3:.2f} ms for the wavelet model, "
             f"{d.predict_seconds_teacher * 1e3:.2f} ms for the teacher.",
         ), tables=(down_table,), figures=(plots.downstream_figure(d),)),
         Section("The distilled wavelet", paragraphs=(

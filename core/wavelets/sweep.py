@@ -8,7 +8,7 @@ import numpy as np
 
 from core.progress import no_progress
 from core.wavelets.distiller import AdaptiveWaveletDistiller, teacher_gradients
-from core.wavelets.downstream import coefficients, cv_score, top_k_features
+from core.wavelets.downstream import cv_score, distilled_features
 from core.wavelets.filters import psi_distance
 
 __all__ = ["SweepPoint", "SweepResult", "sweep"]
@@ -85,7 +85,7 @@ def sweep(X, y, teacher, *, task: str, lams, gammas, wavelet="db5", levels=4, mo
         for gamma in gammas:
             est.set_params(gamma=gamma)
             est.fit(X, teacher, input_gradients=grads)
-            feats = top_k_features(coefficients(X, est.filter_, levels, mode), top_k)
+            feats, _ = distilled_features(X, est.filter_, grads, levels=levels, mode=mode, k=top_k)
             point = SweepPoint(
                 lam=lam, gamma=gamma, cv_score=cv_score(feats, y, task, folds, random_state),
                 orthogonality=est.validity_.orthogonality, final_loss=float(est.loss_history_["total"][-1]),

@@ -212,25 +212,50 @@ def _level_basis(n: int, filt_len: int, mode: str, dtype, device) -> torch.Tenso
     return _BASIS_CACHE[key]
 
 
+_OPERATOR_CACHE: dict = {}
+
+
+def _operator_basis(n: int, filt_len: int, levels: int, mode: str, dtype, device):
+    """Constant ``B`` (L, S) and per-level shapes with ``h @ B`` = every level's lowpass and highpass step.
+
+    The highpass half folds in ``qmf`` (a signed reversal of ``h``), so one
+    vector-matrix product yields all 2·J single-level operators of a filter.
+    """
+    key = (n, filt_len, levels, mode, dtype, str(device))
+    if key not in _OPERATOR_CACHE:
+        signs = torch.tensor([(-1.0) ** k for k in range(filt_len)], dtype=dtype, device=device)
+        # g[k] = (-1)^k h[L-1-k], so tap k of g reads tap L-1-k of h with sign (-1)^k.
+        flip = torch.flip(torch.diag(signs), dims=(1,)).T  # (L, L): g = h @ flip
+        blocks, shapes, cur = [], [], n
+        for _ in range(levels):
+            basis = _level_basis(cur, filt_len, mode, dtype, device)  # (L, K, cur)
+            k = basis.shape[1]
+            lo = basis.reshape(filt_len, -1)
+            hi = flip @ lo
+            blocks.append(torch.stack([lo, hi], dim=1).reshape(filt_len, -1))  # (L, 2·K·cur)
+            shapes.append((k, cur))
+            cur = k
+        _OPERATOR_CACHE[key] = (torch.cat(blocks, dim=1), tuple(shapes))
+    return _OPERATOR_CACHE[key]
+
+
 def analysis_matrix(h: torch.Tensor, n: int, levels: int, mode: str = "zero") -> torch.Tensor:
     """Dense matrix ``W`` of :func:`wavedec`: ``torch.cat(wavedec(x), -1) == x @ W.T``.
 
-    Rows follow the order ``[cA_J, cD_J, ..., cD_1]``. Built from constant
-    index tensors and ``h`` with a handful of small ops, so a training step on
-    short signals costs a few matrix products. When :func:`is_adjoint` holds,
-    synthesis is ``coeffs @ W``.
+    Rows follow the order ``[cA_J, cD_J, ..., cD_1]``. Built from a cached
+    constant basis with one vector-matrix product and J − 1 small matrix
+    products, so a training step on short signals costs a few matrix products.
+    When :func:`is_adjoint` holds, synthesis is ``coeffs @ W``.
     """
     _check_mode(mode)
-    bank = torch.stack([h, qmf(h)])  # (2, L)
-    approx = None  # maps the signal to the current approximation
-    details = []
-    cur = n
-    for _ in range(levels):
-        basis = _level_basis(cur, h.shape[0], mode, h.dtype, h.device)
-        step = torch.einsum("fj,jkm->fkm", bank, basis)  # (2, K, cur)
+    basis, shapes = _operator_basis(n, h.shape[0], levels, mode, h.dtype, h.device)
+    flat = h @ basis
+    approx, details, start = None, [], 0
+    for k, cur in shapes:
+        step = flat[start : start + 2 * k * cur].reshape(2, k, cur)
+        start += 2 * k * cur
         if approx is not None:
             step = step @ approx
-        approx, detail = step[0], step[1]
-        details.append(detail)
-        cur = approx.shape[0]
+        approx = step[0]
+        details.append(step[1])
     return torch.cat([approx] + details[::-1], dim=0)
