@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.audit import plots
 from core.audit.spec import CALIBRATION_METHODS
+from core.errors import InputError
 from ui import keys
 from ui.audit_cache import calibration_preview, problems
 from ui.audit_readings import calibration_gap_reading
@@ -48,7 +49,11 @@ found = latest()
 if found is not None and found[0] == run_key(source.sha256, spec):
     cal = found[1].calibration
 else:
-    cal = calibration_preview(source.sha256, dataset.frame, spec)
+    try:
+        cal = calibration_preview(source.sha256, dataset.frame, spec)
+    except InputError as err:
+        st.error(f"**{err.problem}**  \n{err.fix}", icon=":material/error:")
+        st.stop()
     if found is not None:
         st.info("Preview for the method chosen here. Press **Run** on *Student vs outcome* to audit with it.",
                 icon=":material/visibility:")

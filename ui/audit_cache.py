@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.audit.calibration import CalibrationResult, calibrate
-from core.audit.pipeline import split_rows
+from core.audit.calibration import CalibrationResult
+from core.audit.pipeline import calibration_for
 from core.audit.spec import AuditSpec
-from core.audit.validate import Problem, check_table, outcome_as_binary
+from core.audit.validate import Problem, check_table
 
 
 # The settings a calibration depends on; others (bags, pairs…) do not recalibrate.
@@ -41,21 +40,14 @@ def problems(sha256: str, frame: pd.DataFrame, spec: AuditSpec) -> list[Problem]
 
 @st.cache_data(show_spinner="Calibrating…", max_entries=32)
 def _calibration(sha256: str, spec_json: str, _frame: pd.DataFrame, _spec: AuditSpec) -> CalibrationResult:
-    # Same rows, split and groups as core.audit.pipeline.run_audit (see /work/notes/audit_requests.md #3).
-    spec = _spec
-    y_all = outcome_as_binary(_frame[spec.outcome], spec.positive)
-    score_all = pd.to_numeric(_frame[spec.score], errors="coerce").to_numpy(float)
-    usable = ~np.isnan(y_all) & ~np.isnan(score_all)
-    data = _frame.loc[usable].reset_index(drop=True)
-    y = y_all[usable].astype(int)
-    train = split_rows(y, spec.test_size, spec.random_state)
-    groups = data[list(spec.protected)] if spec.protected else None
-    return calibrate(score_all[usable], y, method=spec.calibration, groups=groups, train_mask=train,
-                     epsilon=spec.epsilon)[1]
+    return calibration_for(_frame, _spec)
 
 
 def calibration_preview(sha256: str, frame: pd.DataFrame, spec: AuditSpec) -> CalibrationResult:
-    """The calibration ``run_audit`` would fit for ``spec``, without fitting any model (cached)."""
+    """The calibration ``run_audit`` would fit for ``spec``, without fitting any model (cached).
+
+    Raises ``InputError`` like :func:`core.audit.pipeline.calibration_for`.
+    """
     used = {k: v for k, v in spec.to_dict().items() if k in CALIBRATION_FIELDS}
     return _calibration(sha256, json.dumps(used, sort_keys=True), frame, spec)
 
