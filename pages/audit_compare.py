@@ -119,8 +119,13 @@ with toggles:
 term = result.term(name)
 (st.error if term.differs else st.info)(term_reading(term), icon=":material/flag:" if term.differs else ":material/info:")
 true_shape = truth.shape(name) if show_truth and truth is not None else None
-chart(plots.term_shape_figure(term, truth=true_shape, show_bags=show_bags),
-      shape_alt(term, true_shape is not None, show_bags))
+overlaid, side = st.tabs(["Overlaid", "Side by side"])
+with overlaid:
+    chart(plots.term_shape_figure(term, truth=true_shape, show_bags=show_bags),
+          shape_alt(term, true_shape is not None, show_bags))
+with side:
+    chart(plots.term_side_by_side_figure(term, truth=true_shape),
+          shape_alt(term, true_shape is not None, False, side_by_side=True))
 chart(plots.difference_figure(term),
       f"Chart of the gap between student and outcome model for {name}, with its 95% interval; "
       f"a material gap on {term.differs_share:.0%} of rows.")

@@ -36,10 +36,9 @@ shapes.download_button("Download shapes.csv", files["shapes.csv"], file_name="sh
                             "Cells that could run as spreadsheet formulas are neutralised.")
 
 st.subheader("Reproduce it")
-command, caveats = cli_command(source, result.spec)
-st.code(command, language="bash", wrap_lines=True)
-for caveat in caveats:
-    st.caption(caveat)
+st.code(cli_command(source, result.spec), language="bash", wrap_lines=True)
+st.caption("Run from the project folder, with the data file beside you: it writes the same report, metrics and "
+           "shapes as the downloads above (timings and versions may differ).")
 provenance = pd.DataFrame(
     [("Data sha256", result.data.sha256), ("Seed", str(result.spec.random_state)),
      ("Calibration", result.calibration.method)]

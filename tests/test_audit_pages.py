@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
@@ -194,6 +195,26 @@ def test_report_downloads_are_the_cli_files(audited, monkeypatch):
     assert "python -m core audit --data tiny.csv" in texts(at.code)
 
 
+def test_printed_command_writes_the_apps_metrics(audited, tmp_path, monkeypatch):
+    from core.cli import main
+
+    at = open_page(audited, "audit_report")
+    command = shlex.split(at.code[0].value)
+    assert command[:3] == ["python", "-m", "core"] and command[-2:] == ["--out", "audit-report"]
+    assert "--bags" in command and "--seed" in command
+    (tmp_path / "tiny.csv").write_bytes(tiny_csv())
+    monkeypatch.chdir(tmp_path)
+    assert main(command[3:]) == 0
+
+    def comparable(text):  # everything but wall-clock times
+        doc = json.loads(text)
+        doc.pop("timings_s")
+        return doc
+
+    _, result = at.session_state[keys.AUDIT_RESULT]
+    assert comparable((tmp_path / "audit-report" / "metrics.json").read_text()) == comparable(metrics_json(result))
+
+
 def test_pages_before_data_point_to_the_data_page():
     at = new_app()
     for name in ("audit_calibration", "audit_compare", "audit_missing", "audit_report"):
@@ -216,8 +237,11 @@ def test_demo_loads_the_scenario_and_shows_truth(monkeypatch, request):
     wait_for_run(at)
     at.toggle(key=keys.AUDIT_SHOW_TRUTH).set_value(True).run()
     no_exception(at)
-    shape = json.loads(at.get("plotly_chart")[1].proto.spec)
-    assert any("True shape" in (t.get("name") or "") for t in shape["data"])
+    shapes = [json.loads(c.proto.spec) for c in at.get("plotly_chart")[1:3]]  # overlaid, side by side
+    assert all(any("True shape" in (t.get("name") or "") for t in s["data"]) for s in shapes)
+    assert at.session_state[keys.AUDIT_RESULT][1].spec.data_seed == 0  # as the CLI records --data-seed 0
+    open_page(at, "audit_report")
+    assert "--dataset synthetic-biased" in texts(at.code) and "--data-seed 0" in texts(at.code)
 
 
 def test_compas_from_a_local_copy():

@@ -41,7 +41,7 @@ def test_audit_demo_end_to_end(page, app_url):
     started = time.monotonic()
     page.get_by_role("button", name="Run the audit").click()
     page.get_by_text("The score departs from the outcomes on: group").wait_for(timeout=RUN_TIMEOUT_MS)
-    page.locator("[data-testid='stPlotlyChart']").nth(2).wait_for()
+    page.locator("[data-testid='stPlotlyChart']").nth(1).wait_for()  # ranking, then the overlaid shape
     elapsed = time.monotonic() - started
     wait_for_app(page)
     (ARTIFACTS / "audit_demo_seconds.txt").write_text(f"{elapsed:.1f}\n")
@@ -52,6 +52,10 @@ def test_audit_demo_end_to_end(page, app_url):
     wait_for_app(page)
     assert page.get_by_text("True shape (black box)").count() >= 1  # legend of the truth overlay
     _shot(page, "audit-3-truth")
+    page.get_by_role("tab", name="Side by side").click()
+    wait_for_app(page)
+    page.locator("[data-testid='stPlotlyChart']").nth(2).wait_for()
+    _shot(page, "audit-3b-side-by-side")
 
     _nav(page, "Calibration")
     page.get_by_text("Per protected group").wait_for()

@@ -49,11 +49,12 @@ def term_reading(term: TermShape) -> str:
             f"(odds ×{math.exp(abs(term.difference[worst])):.2f}).")
 
 
-def shape_alt(term: TermShape, truth: bool, bags: bool) -> str:
-    """Alt text for a term's shape chart."""
+def shape_alt(term: TermShape, truth: bool, bags: bool, side_by_side: bool = False) -> str:
+    """Alt text for a term's shape chart (overlaid, or two panels side by side)."""
     extra = (" A dashed black line shows the true shape." if truth else "") + \
             (" Thin blue lines show students refitted on other bags." if bags else "")
-    return (f"Line chart of {term.name}: the student's contribution (blue) and the outcome model's (orange) "
+    layout = "Two line charts side by side, sharing the y axis," if side_by_side else "Line chart"
+    return (f"{layout} of {term.name}: the student's contribution (blue) and the outcome model's (orange) "
             f"on the log-odds scale with 95% bands, and a grey strip of how many rows have each value. "
             f"{'They differ materially.' if term.differs else 'They agree within their intervals.'}{extra}")
 

@@ -26,6 +26,7 @@ PRESET_LABELS = {
     "precise": "Precise",
 }
 DEFAULT_PRESET = "fast"
+DATA_SEED = 0  # the app generates synthetic scenarios with this seed (the CLI's --data-seed default)
 
 
 def default_mapping(dataset: AuditDataset) -> dict:
@@ -58,12 +59,17 @@ def calibration_method() -> str:
     return st.session_state.get(keys.AUDIT_CALIBRATION, "isotonic")
 
 
-def spec_from(mapping_: dict, calibration: str, settings_: dict) -> AuditSpec:
-    """One AuditSpec from the mapping, the calibration method and the settings."""
+def spec_from(mapping_: dict, calibration: str, settings_: dict, data_seed: int | None = None) -> AuditSpec:
+    """One AuditSpec from the mapping, the calibration method and the settings.
+
+    ``data_seed`` is the seed a synthetic scenario was generated with (the app
+    always uses :data:`DATA_SEED`), recorded so the report matches the CLI's.
+    """
     spec = AuditSpec(
         score=mapping_["score"] or "", outcome=mapping_["outcome"] or "", positive=mapping_.get("positive"),
         features=tuple(mapping_.get("features") or ()), protected=tuple(mapping_.get("protected") or ()),
         protected_as_features=bool(mapping_.get("protected_as_features", True)), calibration=calibration,
+        data_seed=data_seed,
     ).with_preset(settings_.get("preset") or DEFAULT_PRESET)
     overrides = {k: settings_[k] for k in ("interactions", "outer_bags", "random_state") if settings_.get(k) is not None}
     return replace(spec, **overrides)
@@ -74,7 +80,9 @@ def current_spec() -> AuditSpec | None:
     m = mapping()
     if m is None:
         return None
-    return spec_from(m, calibration_method(), settings())
+    source: Source | None = st.session_state.get(keys.AUDIT_SOURCE)
+    data_seed = DATA_SEED if source is not None and source.synthetic else None
+    return spec_from(m, calibration_method(), settings(), data_seed)
 
 
 def run_key(sha256: str, spec: AuditSpec) -> str:
@@ -88,8 +96,8 @@ def preset_help() -> str:
     return "  \n".join(parts)
 
 
-def cli_command(source: Source, spec: AuditSpec) -> tuple[str, list[str]]:
-    """The ``python -m core audit`` command for this run, and what it cannot express."""
+def cli_command(source: Source, spec: AuditSpec) -> str:
+    """The ``python -m core audit`` command that writes the very same report as this run."""
     import shlex
 
     from ui.audit_source import UPLOAD
@@ -104,16 +112,11 @@ def cli_command(source: Source, spec: AuditSpec) -> tuple[str, list[str]]:
     args += ["--score", spec.score, "--outcome", spec.outcome]
     if spec.positive is not None:
         args += ["--positive", str(spec.positive)]
-    args += ["--features", ",".join(spec.features), "--protected", ",".join(spec.protected),
-             "--calibration", spec.calibration, "--preset", preset, "--interactions", str(spec.interactions),
-             "--seed", str(spec.random_state), "--out", "audit-report"]
-    caveats = []
-    if spec.outer_bags != PRESETS[preset]["outer_bags"]:
-        caveats.append(f"Not expressible yet: {spec.outer_bags} outer bags (the CLI uses the preset's "
-                       f"{PRESETS[preset]['outer_bags']}).")
+    args += ["--features", ",".join(spec.features), "--protected", ",".join(spec.protected)]
     if not spec.protected_as_features:
-        caveats.append("Not expressible yet: protected columns used only to slice results, not as features.")
-    if source.synthetic and spec.random_state != 0:
-        caveats.append("Not exact: the CLI generates the synthetic scenario with the audit's seed; "
-                       "the app always uses seed 0 for the data.")
-    return "python -m core audit " + " ".join(shlex.quote(a) for a in args), caveats
+        args.append("--protected-only")
+    args += ["--calibration", spec.calibration, "--preset", preset, "--interactions", str(spec.interactions),
+             "--bags", str(spec.outer_bags), "--seed", str(spec.random_state)]
+    if spec.data_seed is not None:
+        args += ["--data-seed", str(spec.data_seed)]
+    return "python -m core audit " + " ".join(shlex.quote(a) for a in args + ["--out", "audit-report"])

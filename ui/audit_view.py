@@ -103,11 +103,4 @@ def require_result():
 
 def chart(fig, alt: str) -> None:
     """Show an engine figure as the report shows it (its own theme), full width, with alt text."""
-    if fig.layout.title.text and fig.layout.legend.orientation == "h" and fig.layout.showlegend is not False:
-        # Room for the title above a legend row (see /work/notes/audit_requests.md #7).
-        rows = 1 + sum(bool(t.showlegend is not False and t.name) for t in fig.data) // 4
-        titled_panels = any(a.yref == "paper" and (a.y or 0) >= 0.99 for a in fig.layout.annotations)
-        lift = 28 if titled_panels else 0  # subplot titles sit just above the plots: keep the legend above them
-        fig.update_layout(margin_t=60 + 22 * rows + lift, title=dict(y=1, yanchor="top", pad=dict(t=12)),
-                          legend_y=1.02 + (0.09 if titled_panels else 0))
     st.plotly_chart(fig, width="stretch", theme=None, alt=alt, config={"displaylogo": False})

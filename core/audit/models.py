@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.audit.spec import AuditSpec
+from core.audit.spec import AuditSpec, auto_n_jobs
 
 VALIDATION_SHARE = 0.15  # rows of each bag kept out for early stopping
 
@@ -72,12 +72,12 @@ def make_bags(y: np.ndarray, n_bags: int, rng: np.random.Generator) -> np.ndarra
     return bags
 
 
-def ebm_settings(spec: AuditSpec) -> dict:
-    """EBM keyword arguments shared by both models."""
+def ebm_settings(spec: AuditSpec, n_rows: int | None = None) -> dict:
+    """EBM keyword arguments shared by both models (``n_rows``: training rows, for :func:`auto_n_jobs`)."""
     return dict(outer_bags=spec.outer_bags, learning_rate=spec.learning_rate, max_bins=spec.max_bins,
                 max_interaction_bins=spec.max_interaction_bins, smoothing_rounds=spec.smoothing_rounds,
-                interaction_smoothing_rounds=spec.smoothing_rounds, max_rounds=spec.max_rounds, n_jobs=spec.n_jobs,
-                random_state=spec.random_state)
+                interaction_smoothing_rounds=spec.smoothing_rounds, max_rounds=spec.max_rounds,
+                n_jobs=auto_n_jobs(spec, n_rows), random_state=spec.random_state)
 
 
 def fit_models(X: pd.DataFrame, target: np.ndarray, y: np.ndarray, spec: AuditSpec, progress=None) -> FittedModels:
@@ -91,7 +91,7 @@ def fit_models(X: pd.DataFrame, target: np.ndarray, y: np.ndarray, spec: AuditSp
     report = progress or (lambda *a, **k: None)
     rng = np.random.default_rng(spec.random_state)
     bags = make_bags(y.astype(int), spec.outer_bags, rng)
-    settings = ebm_settings(spec)
+    settings = ebm_settings(spec, len(X))
     report(0.0, "Fitting the outcome model on real outcomes")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

@@ -25,6 +25,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 
 TITLED_TOP_MARGIN = 110  # room for a title above the horizontal legend row(s)
+LEGEND_TOP = 44  # px from the figure's top edge to a titled figure's legend (below the pinned title)
 GROUP_PALETTE = ("#000000", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999", "#882255")
 
 
@@ -33,6 +34,14 @@ def _layout(**overrides) -> dict:
     layout = theme.plotly_layout(**overrides)
     if "title" in overrides and "margin" not in overrides:
         layout["margin"] = {**layout.get("margin", {}), "t": TITLED_TOP_MARGIN}
+        # Pinned to the top edge: plotly centres an unpinned title in the margin, where two legend rows reach.
+        title = overrides["title"]
+        layout["title"] = {**({"text": title} if isinstance(title, str) else title),
+                           "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 14}}
+        if "legend" not in overrides and "height" in overrides:
+            # Legend rows hang from just under the title, clear of subplot titles at the plot's top edge.
+            layout["legend"] = {**layout["legend"], "yref": "container", "yanchor": "top",
+                                "y": 1 - LEGEND_TOP / overrides["height"]}
     return layout
 
 
