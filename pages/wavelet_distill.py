@@ -65,7 +65,8 @@ if ready and done is not None and done["teacher_key"] == st.session_state.get(ke
     metric = "R²" if d.metric == "r2" else "accuracy"
     st.success(f"**Distilled** in {result.timings.get('distill', 0):.0f} s. A linear model on the top "
                f"{d.top_k} coefficients per level reaches held-out {metric} **{d.awd:.3f}** "
-               f"(teacher {d.teacher:.3f}, initial {result.settings.wavelet} {d.init_wavelet:.3f}).",
+               f"(teacher {d.teacher:.3f}, initial {result.settings.wavelet} {d.init_wavelet:.3f}, "
+               f"without the network (γ = 0) {d.gamma0:.3f}).",
                icon=":material/check_circle:")
     st.page_link(page_for("wavelet-explore").path, label="Next: explore what the network looks at",
                  icon=":material/arrow_forward:")

@@ -4,12 +4,15 @@ import numpy as np
 import streamlit as st
 
 from core.wavelets import plots
+from core.wavelets.reconstruct import DEFAULT_SCOPE, SCOPES
 from ui import keys
 from ui.navigation import page_for
-from ui.wavelet_charts import chart, loss_terms, stacked_scalogram
+from ui.wavelet_charts import chart, loss_terms
 from ui.wavelet_data import current_source
 from ui.wavelet_runs import collect, current_result, current_teacher, current_sweep
-from ui.wavelet_views import downstream_table, metric_name, sample_view, teacher_summary, validity_badges
+from ui.wavelet_views import downstream_table, sample_view, teacher_summary, validity_badges
+
+SCOPE_NAMES = {"overall": "whole signal", "level": "each level"}
 
 st.title("Explore")
 st.caption("Step 3 of 4 · What the distilled wavelet looks like, whether it is valid, and which parts of each "
@@ -31,36 +34,55 @@ validity_badges(result.validity)
 
 st.subheader("What the network looks at")
 test_rows = np.flatnonzero(result.split == "test")
-left, right = st.columns(2)
+left, mid, right = st.columns([1, 1.3, 1])
 pick = left.number_input(f"Test signal (1–{len(test_rows):,})", 1, len(test_rows), 1, key=keys.WAVELET_SAMPLE,
                          help="Signals the teacher and the wavelet never trained on.")
-top_k = right.slider("Keep the top-k attributed coefficients per level", 1, max(result.coeff_lengths), s.top_k,
-                     help="The distilled signal is rebuilt from only these coefficients.")
+st.session_state.setdefault(keys.WAVELET_SCOPE, DEFAULT_SCOPE)
+scope = mid.segmented_control("Keep the most attributed coefficients of the", SCOPES, key=keys.WAVELET_SCOPE, required=True,
+                              format_func=SCOPE_NAMES.get)
+cap = sum(result.coeff_lengths) if scope == "overall" else max(result.coeff_lengths)
+top_k = right.slider("How many (k)", 1, cap, min(s.top_k, cap),
+                     help="The pink signal is rebuilt from only these coefficients.")
 row = int(test_rows[pick - 1])
-rec = sample_view(st.session_state[keys.WAVELET_RESULT], row, int(top_k), source.dataset.X[row], result,
+rec = sample_view(st.session_state[keys.WAVELET_RESULT], row, int(top_k), scope, source.dataset.X[row], result,
                   teacher.model)
-kept = sum(int(k.sum()) for k in rec.kept)
 gap = abs(rec.teacher_output_distilled - rec.teacher_output)
 spread = float(np.std(result.teacher_prediction)) or 1.0
 verdict = ("almost the same answer, so these few coefficients carry what the network uses"
            if gap < 0.25 * spread else "a different answer, so the network also uses coefficients left out; "
-           "try a larger top-k")
+           "try a larger k")
+st.caption("Keeping the k most attributed coefficients of the whole signal shows only what the network reads; "
+           "keeping k at each level also keeps the smooth approximation, so the pink line looks like a blurred copy.")
 st.markdown(
     f"**Signal {row}** (target {result.y[row]:.3g}). The network answers **{rec.teacher_output:.3g}** on the "
-    f"original (black) and **{rec.teacher_output_distilled:.3g}** on the pink signal, rebuilt from only {kept} of "
-    f"{sum(result.coeff_lengths)} wavelet coefficients: {verdict}. The pink line is the part of the signal the "
-    f"network looks at.")
+    f"original (black) and **{rec.teacher_output_distilled:.3g}** on the pink signal, rebuilt from only "
+    f"{rec.n_kept} of {sum(result.coeff_lengths)} wavelet coefficients: {verdict}. The pink line is the part of "
+    f"the signal the network looks at.")
 chart(plots.reconstruction_figure(rec),
       f"Signal {row}: the original (black), rebuilt from all coefficients (green, dashed), and rebuilt from the "
-      f"top {top_k} attributed coefficients per level (pink).")
-chart(stacked_scalogram(rec),
+      f"{rec.n_kept} most attributed coefficients (pink).")
+chart(plots.scalogram_figure(rec),
       "Two heatmaps, one row per wavelet level: the signal's coefficients, and below them the network's "
-      "attribution to each coefficient.")
+      "attribution to each coefficient, with dots on the coefficients kept in the pink signal and squares on "
+      "those the linear model reads.")
+st.caption("Each row is one level; a coarse level has few coefficients, so each cell covers many samples. "
+           "Red and blue are opposite signs; white is zero.")
+read = "; ".join(f"{name}: {', '.join(map(str, p))}" for name, p in zip(result.level_names, result.feature_positions))
+st.markdown(f"**Pink dots** mark the coefficients kept in the pink signal (this signal only). **Black squares** "
+            f"mark the {s.top_k} positions per level the linear model reads for every signal, chosen by the "
+            f"largest average attribution on the training signals — {read}.")
 truth = result.dataset.get("truth") or {}
 if "positions" in truth:
-    st.info(f"**Known answer:** the target is built from {truth['wavelet']} coefficients "
-            f"{', '.join(map(str, truth['positions']))} of {truth['level_name']}. In the attribution heatmap, the "
-            f"network's attention should concentrate on that row.", icon=":material/lightbulb:")
+    answer = (f"**Known answer:** the target is built from {truth['wavelet']} coefficients "
+              f"{', '.join(map(str, truth['positions']))} of {truth['level_name']}.")
+    level = truth.get("coefficient_index")
+    if truth.get("levels") == s.levels and level is not None and level < len(result.feature_positions):
+        found = sorted(result.feature_positions[level][:len(truth["positions"])])
+        hits = len(set(found) & set(truth["positions"]))
+        answer += (f" The linear model's {len(found)} most attributed positions there are "
+                   f"{', '.join(map(str, found))}: {hits} of {len(truth['positions'])} match.")
+    st.info(answer + " In the attribution heatmap, the network's attention should concentrate on that row.",
+            icon=":material/lightbulb:")
 
 st.subheader("The distilled wavelet")
 chart(plots.filters_figure(result.filter, result.init_filter, initial_name=s.wavelet),
@@ -73,15 +95,15 @@ with st.expander("Validity residuals compared with the initial wavelet", icon=":
 
 st.subheader("Is the wavelet a good student?")
 d = result.downstream
-st.markdown(f"A linear model reads the top {d.top_k} coefficients of each level (on {d.n_test:,} held-out "
-            f"signals). The *compression rate* is the share of coefficients that are both non-negligible and "
-            f"attributed: lower means the network's view is packed into fewer coefficients.")
+st.markdown(f"A linear model reads {d.top_k} coefficients of each level at fixed positions (the black squares "
+            f"above) and is scored on {d.n_test:,} held-out signals, beside the same model on the initial "
+            f"{s.wavelet} wavelet, on a wavelet trained without the network (γ = 0), and the network itself. The "
+            f"*compression rate* is the share of coefficients that are both non-negligible and attributed: lower "
+            f"means the network's view is packed into fewer coefficients.")
 st.dataframe(downstream_table(result), hide_index=True, width="stretch",
-             column_config={"Compression rate": st.column_config.NumberColumn(format="%.3f", help=(
-                 "Share of coefficients with |coefficient| and |attribution| above 1e-3; not defined for the "
-                 "network itself.")),
-                            f"Held-out {metric_name(d.metric)}": st.column_config.NumberColumn(format="%.3f"),
-                            "Prediction time (ms)": st.column_config.NumberColumn(format="%.2f")})
+             column_config={"Compression rate": st.column_config.TextColumn(help=(
+                 "Share of coefficients with |coefficient| and |attribution| above 1e-3; the network itself has "
+                 "no wavelet, hence —."))})
 pace = (f"{d.speedup:.1f}× faster than" if d.speedup >= 1 else f"{1 / d.speedup:.1f}× slower than")
 st.caption(f"Predicting all {d.n_test:,} held-out signals, the wavelet model (transform + linear model) is {pace} "
            f"the network on this machine.")

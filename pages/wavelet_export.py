@@ -34,8 +34,9 @@ DESCRIPTIONS = {
                      "The four filters. Load with `w = pywt.Wavelet('awd', filter_bank=(d['dec_lo'], d['dec_hi'], "
                      "d['rec_lo'], d['rec_hi']))`, then `pywt.wavedec(x, w, mode=d['mode'], level=d['levels'])`."),
     "features.csv": ("Distilled features", "text/csv", ":material/table:",
-                     f"One row per signal: split, target, teacher prediction and the top {result.settings.top_k} "
-                     "coefficients of each level, ready for any linear model."),
+                     f"One row per signal: split, target, teacher prediction and the learned wavelet's coefficients "
+                     f"at the {result.settings.top_k} most attributed positions of each level (the linear "
+                     "model's inputs), ready for any model."),
     "metrics.json": ("Metrics", "application/json", ":material/monitoring:",
                      "Scores, validity residuals, final losses and timings (schema wavelet-metrics/1)."),
 }
@@ -48,17 +49,18 @@ for name, (label, mime, icon, text) in DESCRIPTIONS.items():
                               type="primary" if name == "report.html" else "secondary")
 
 s = result.settings
-if result.dataset["name"] in DATASETS:
-    data_args = ["--dataset", result.dataset["name"], "--n", str(result.dataset["n_signals"])]
+if result.dataset["name"] in DATASETS:  # the app generates built-in signals with seed 0
+    data_args = ["--dataset", result.dataset["name"], "--n", str(result.dataset["n_signals"]), "--data-seed", "0"]
 else:
-    data_args = ["--data", result.dataset["name"], "--target", result.dataset["target_name"]]
+    data_args = ["--data", result.dataset["name"], "--target", result.dataset["target_name"],
+                 "--length", str(result.dataset["length"])]
 command = ["python", "-m", "core", "wavelets", *data_args, "--teacher", s.teacher,
-           "--teacher-epochs", str(s.teacher_epochs), "--wavelet", s.wavelet, "--levels", str(s.levels),
+           "--teacher-epochs", str(s.teacher_epochs), "--teacher-hidden", str(s.teacher_hidden), "--wavelet", s.wavelet, "--levels", str(s.levels),
            "--mode", s.mode, "--lam", f"{s.lam:g}", "--gamma", f"{s.gamma:g}", "--epochs", str(s.epochs),
            "--trim", s.trim, "--parametrization", s.parametrization, "--top-k", str(s.top_k),
            "--seed", str(s.seed), "--out", "awd-out"]
 st.markdown("**The same run from the command line:**")
 st.code(shlex.join(command), language="bash", wrap_lines=True)
-if result.dataset["name"] in DATASETS and s.seed != 0:
-    st.caption("The app generated these signals with seed 0, while the command line uses --seed for the signals "
-               "too; with seed 0 the two match exactly.")
+st.caption("It writes the same four files into `awd-out/`, with the same signals, split, teacher and wavelet "
+           "(timings differ)." + ("" if result.dataset["name"] in DATASETS else
+                                  " Run it where the uploaded file is."))

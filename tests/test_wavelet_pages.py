@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 import pywt
 from streamlit.testing.v1 import AppTest
 
+from core.cli import main
 from core.wavelets import report
 from ui import keys
 from ui.wavelet_views import export_files
@@ -122,14 +124,25 @@ def test_explore_page_shows_filters_validity_reconstructions_and_downstream(dist
     alts = _alts(at)
     assert len(alts) >= 7 and all(alts), alts
     specs = json.dumps([json.loads(c.proto.spec) for c in at.get("plotly_chart")], ensure_ascii=False)
-    for title in ("Filters: distilled vs initial", "Wavelet function ψ", "Rebuilt from top-", "Attributions"):
+    for title in ("Filters: distilled vs initial", "Wavelet function ψ", "most attributed coefficients",
+                  "Attributions", "Read by the linear model", "Kept in the pink signal"):
         assert title in specs
     assert any("badge[" in m.value for m in at.markdown)
+    result = at.session_state[keys.WAVELET_RESULTS][at.session_state[keys.WAVELET_RESULT]]["result"]
     table = at.dataframe[0].value
     assert len(table) == 4 and table["Model"].iloc[-1] == "Teacher network"
+    rates = dict(zip(table["Model"], table["Compression rate"]))
+    assert rates["AWD with γ = 0 + linear model"] == f"{result.downstream.compression_rate_gamma0:.3f}"
+    assert rates["Teacher network"] == "—" and "None" not in table.to_string()
+    squares = "; ".join(f"{n}: {', '.join(map(str, p))}" for n, p in zip(result.level_names, result.feature_positions))
+    assert any(squares in m.value for m in at.markdown)  # the positions the linear model reads, spelled out
     at.number_input(key=keys.WAVELET_SAMPLE).set_value(3).run()  # another signal: no retraining, no error
     _no_exception(at)
     assert not at.session_state[keys.WAVELET_DISTILL_JOB].running
+    at.segmented_control(key=keys.WAVELET_SCOPE).set_value("level").run()  # top-k at each level instead
+    _no_exception(at)
+    assert "attributed coefficients of each level" in json.dumps([json.loads(c.proto.spec)
+                                                                   for c in at.get("plotly_chart")])
 
 
 def test_export_offers_the_cli_files_and_filters_load_in_pywavelets(distilled):
@@ -246,3 +259,43 @@ def test_later_pages_point_back_when_nothing_is_ready(page):
     at.switch_page(page).run()
     _no_exception(at)
     assert at.info and at.get("page_link")
+
+
+def test_export_command_reproduces_the_app_run(distilled, tmp_path):
+    at = distilled
+    at.switch_page(EXPORT).run()
+    _no_exception(at)
+    command = shlex.split(at.code[0].value)
+    assert command[:4] == ["python", "-m", "core", "wavelets"]
+    assert {"--teacher-hidden", "--data-seed"} <= set(command)
+    args = command[3:]  # "wavelets" onwards
+    args[args.index("--out") + 1] = str(tmp_path / "cli")
+    assert main(args) == 0
+    result = at.session_state[keys.WAVELET_RESULTS][at.session_state[keys.WAVELET_RESULT]]["result"]
+    cli = json.loads((tmp_path / "cli" / "metrics.json").read_text())
+    assert cli["settings"] == {**result.settings.to_dict(), "device": cli["settings"]["device"]}
+    np.testing.assert_allclose(cli["awd"]["filter"], result.filter, atol=1e-9)
+    assert cli["downstream"]["awd"] == pytest.approx(result.downstream.awd, abs=1e-9)
+
+
+def test_engine_figures_and_top_k_scopes(distilled):
+    """The fixes the pages need live in the engine, so the downloaded report has them too."""
+    from core.wavelets import plots
+    from core.wavelets.reconstruct import result_reconstruction
+
+    at = distilled
+    result = at.session_state[keys.WAVELET_RESULTS][at.session_state[keys.WAVELET_RESULT]]["result"]
+    teacher = at.session_state[keys.WAVELET_TEACHERS][at.session_state[keys.WAVELET_TEACHER]]["teacher"]
+    x = at.session_state[keys.WAVELET_SOURCE].dataset.X[int(teacher.test_index[0])]
+    overall = result_reconstruction(result, x, teacher.model, index=0, top_k=5)
+    per_level = result_reconstruction(result, x, teacher.model, index=0, top_k=5, scope="level")
+    assert overall.scope == "overall" and overall.n_kept == 5
+    assert [int(k.sum()) for k in per_level.kept] == [min(5, n) for n in result.coeff_lengths]
+    np.testing.assert_allclose(per_level.reconstruction, overall.reconstruction)
+    stacked, wide = plots.scalogram_figure(overall), plots.scalogram_figure(overall, stacked=False)
+    assert stacked.layout.yaxis2.domain[1] < stacked.layout.yaxis.domain[0]  # one above the other
+    assert wide.layout.xaxis.domain[1] < wide.layout.xaxis2.domain[0]
+    for fig in (stacked, plots.loss_figure(result.loss_history), plots.validity_figure(result.validity),
+                plots.teacher_loss_figure(teacher.history)):
+        assert fig.layout.legend.y < 0 and fig.layout.title.automargin  # legend under the plot, never on the title
+        assert all(ax.exponentformat == "power" for ax in fig.select_yaxes())

@@ -18,7 +18,8 @@ FAST = ["--n", "200", "--teacher-epochs", "2", "--epochs", "1", "--top-k", "3"]
 @pytest.mark.filterwarnings("ignore:Level value")
 def test_cli_writes_four_files_and_filters_load_in_pywt(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["wavelets", "--dataset", "simulation", *FAST, "--out", str(out)]) == 0
+    assert main(["wavelets", "--dataset", "simulation", *FAST, "--teacher-hidden", "8", "--data-seed", "3",
+                 "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["features.csv", "filters.json", "metrics.json", "report.html"]
     bank = json.loads((out / "filters.json").read_text())
     w = pywt.Wavelet("awd", filter_bank=(bank["dec_lo"], bank["dec_hi"], bank["rec_lo"], bank["rec_hi"]))
@@ -29,6 +30,8 @@ def test_cli_writes_four_files_and_filters_load_in_pywt(tmp_path, capsys):
     assert np.max(np.abs(rec - x)) <= 10 * metrics["awd"]["validity"]["pr_error"] * np.max(np.abs(x)) + 1e-9
     features = pd.read_csv(out / "features.csv")
     assert len(features) == 200 and "cD3_top1" in features.columns
+    assert metrics["settings"]["teacher_hidden"] == 8 and metrics["settings"]["seed"] == 0
+    np.testing.assert_allclose(features["y"], load_signals("simulation", n=200, random_state=3).y)  # --data-seed
     assert "<script" in (out / "report.html").read_text()[:100000]
 
 
@@ -68,6 +71,7 @@ def test_bad_uploads_exit_2_and_write_nothing(tmp_path, capsys, case):
     (["--levels", "9"], "at most 6 fit"),
     (["--wavelet", "nope5"], "not a wavelet"),
     (["--gamma", "-1"], "gamma must be a number"),
+    (["--teacher-hidden", "0"], "teacher width"),
 ])
 def test_bad_settings_exit_2(tmp_path, capsys, args, message):
     out = tmp_path / "out"

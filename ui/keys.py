@@ -44,6 +44,7 @@ WAVELET_SWEEP_JOB = "wavelet.sweep_job"  # ui.jobs.Job running a γ sweep
 WAVELET_SWEEP = "wavelet.sweep"  # key (into WAVELET_SWEEPS) of the sweep on show
 WAVELET_SWEEPS = "wavelet.sweeps"  # dict key -> sweep record; a key is teacher key + settings + γ grid
 WAVELET_SAMPLE = "wavelet.sample"  # index of the test signal shown on Explore
+WAVELET_SCOPE = "wavelet.scope"  # Explore's top-k scope: "overall" or "level" (core.wavelets.reconstruct.SCOPES)
 WAVELET_UPLOAD = "wavelet.upload"  # the file uploader widget
 WAVELET_KIND = "wavelet.kind"  # the dataset-kind control (built-in or upload)
 WAVELET_BUILTIN = "wavelet.builtin"  # the built-in task selector

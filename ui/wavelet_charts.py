@@ -20,14 +20,7 @@ PREVIEW_SIGNALS = 4
 
 
 def chart(fig: go.Figure, alt: str, key: str | None = None) -> None:
-    """Show a plotly figure across the column, with alt text for screen readers.
-
-    The legend goes under the plot: on a narrow screen a long legend above it
-    would cover the title.
-    """
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, xanchor="left"),
-                      margin=dict(b=40), title=dict(automargin=True, yref="container", y=0.97))
-    fig.update_yaxes(exponentformat="power")  # 10⁻¹², not SI prefixes such as "1p"
+    """Show a plotly figure across the column, with alt text for screen readers."""
     st.plotly_chart(fig, width="stretch", alt=alt, key=key, config={"displaylogo": False})
 
 
@@ -84,23 +77,6 @@ def distill_live(job: Job) -> None:
         chart(plots.loss_figure(awd["history"], loss_terms(awd["history"])),
               "Each term of the AWD objective per epoch so far, on a log scale.",
               key="wavelet_distill_live")
-
-
-def stacked_scalogram(rec) -> go.Figure:
-    """The engine's scalogram with its two heatmaps one above the other, readable on a narrow screen.
-
-    Reuses the engine's heatmap traces unchanged; only the layout differs.
-    """
-    source = plots.scalogram_figure(rec)
-    titles = [a.text for a in source.layout.annotations][:2]
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14, subplot_titles=titles)
-    for row, trace in enumerate(source.data[:2], start=1):
-        trace.colorbar.update(x=1.01, y=1 - (row - 0.5) / 2, len=0.42, title=dict(side="right"))
-        fig.add_trace(trace, row=row, col=1)
-        fig.update_yaxes(autorange="reversed", row=row, col=1)
-    fig.update_xaxes(title_text=source.layout.xaxis.title.text, row=2, col=1)
-    fig.update_layout(**theme.plotly_layout(title=source.layout.title.text, height=560))
-    return fig
 
 
 ORDER = ("total", "reconstruction", "wavelet_l1", "attribution_l1", "orthogonality", "cmf", "lowpass_sum",

@@ -16,12 +16,12 @@ from core.wavelets.filters import orthogonal_wavelet_names
 from core.wavelets.teachers import TEACHER_KINDS
 from ui import keys
 
-TEACHER_DEFAULTS: dict[str, Any] = dict(teacher="mlp", teacher_epochs=40, seed=0)
+TEACHER_DEFAULTS: dict[str, Any] = dict(teacher="mlp", teacher_epochs=40, teacher_hidden=32, seed=0)
 
 # Demo defaults. On `simulation`, starting from sym5 (not the true db5) shows the
 # wavelet change and beat its start downstream; the lattice keeps it exactly valid
-# at any γ; 10 epochs on the demo's 2,000 signals take well under a minute on 2 cores.
-DISTILL_DEFAULTS: dict[str, Any] = dict(wavelet="sym5", levels=4, mode="zero", lam=1e-4, gamma=1.0, epochs=10,
+# at any γ. 30 epochs (the engine's default) on the demo's signals: see bench/bench_wavelet_demo.py.
+DISTILL_DEFAULTS: dict[str, Any] = dict(wavelet="sym5", levels=4, mode="zero", lam=1e-4, gamma=1.0, epochs=30,
                                         trim="precomputed", parametrization="lattice", top_k=6)
 
 TEACHER_NAMES = {"mlp": "MLP (dense layers)", "cnn": "CNN (1-D convolutions)", "lstm": "LSTM (recurrent)"}
@@ -42,6 +42,8 @@ def teacher_form() -> dict[str, Any] | None:
         kind = left.selectbox("Network", TEACHER_KINDS, index=TEACHER_KINDS.index(s["teacher"]),
                               format_func=TEACHER_NAMES.get,
                               help="The black box to distil. The MLP trains fastest; the LSTM is slowest.")
+        hidden = left.number_input("Hidden units", 1, 1024, int(s["teacher_hidden"]),
+                                   help="Width of the network's hidden layers: wider fits more, trains slower.")
         epochs = right.number_input("Epochs (at most)", 1, 500, int(s["teacher_epochs"]),
                                     help="Training stops earlier when the validation loss stops improving.")
         seed = right.number_input("Seed", 0, 2**31 - 1, int(s["seed"]),
@@ -49,7 +51,7 @@ def teacher_form() -> dict[str, Any] | None:
         submitted = st.form_submit_button("Train the teacher", icon=":material/model_training:", type="primary")
     if not submitted:
         return None
-    new = dict(s, teacher=kind, teacher_epochs=int(epochs), seed=int(seed))
+    new = dict(s, teacher=kind, teacher_epochs=int(epochs), teacher_hidden=int(hidden), seed=int(seed))
     st.session_state[keys.WAVELET_TEACHER_SETTINGS] = new
     return new
 

@@ -286,10 +286,13 @@ def _search_angles(h: np.ndarray, steps: int, seed: int) -> tuple[np.ndarray, fl
 
 
 def psi_distance(h1, h2, *, level: int = 5) -> float:
-    """Smallest L2 distance between two wavelet functions psi over shifts and sign/time flips.
+    """Smallest L2 distance between two wavelet functions psi over circular shifts and time reversal.
 
-    Both psi are sampled with ``wavefun(level)`` and normalised to unit L2 norm,
-    so the distance lies in [0, 2].
+    The shift and flip set of the AWD simulation's metric: psi of each filter is
+    sampled with ``wavefun(level)``, the shorter one zero-padded to the other's
+    length, and every circular shift of psi1 and of psi1 reversed in time is
+    compared with psi2. Unlike the reference, both psi are first normalised to
+    unit L2 norm, so the distance measures shape only and lies in [0, 2].
     """
     def psi(h):
         _, p, _ = make_wavelet(h).wavefun(level=level)
@@ -297,6 +300,9 @@ def psi_distance(h1, h2, *, level: int = 5) -> float:
         return p / (np.linalg.norm(p) or 1.0)
 
     a, b = psi(h1), psi(h2)
-    # ‖a - shift(b)‖² = 2 - 2 <a, shift(b)> for unit vectors; scan every shift at once.
-    best = max(np.max(np.correlate(a, cand, mode="full")) for cand in (b, -b, b[::-1], -b[::-1]))
+    n = max(a.size, b.size)
+    a, b = np.pad(a, (0, n - a.size)), np.pad(b, (0, n - b.size))
+    # ‖roll(c, k) - b‖² = 2 - 2 <roll(c, k), b> for unit vectors; all circular shifts at once by FFT.
+    fb = np.conj(np.fft.rfft(b))
+    best = max(float(np.max(np.fft.irfft(np.fft.rfft(c) * fb, n))) for c in (a, a[::-1]))
     return float(math.sqrt(max(0.0, 2.0 - 2.0 * best)))

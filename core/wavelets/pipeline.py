@@ -111,6 +111,9 @@ def check_settings(dataset: SignalDataset, settings: WaveletSettings) -> None:
     if settings.teacher not in TEACHER_KINDS:
         raise InputError(f"Unknown teacher '{settings.teacher}'.", f"Choose one of {', '.join(TEACHER_KINDS)}.",
                          field="teacher")
+    if not 1 <= settings.teacher_hidden <= 4096:
+        raise InputError(f"A teacher width of {settings.teacher_hidden} units cannot be trained.",
+                         "Use --teacher-hidden between 1 and 4096 (e.g. 32).", field="teacher_hidden")
     deepest = max_levels(dataset.length)
     if not 1 <= settings.levels <= deepest:
         raise InputError(

@@ -1,7 +1,8 @@
 """Plotly figure builders for the wavelet workflow: records in, figures out.
 
 Every builder takes records from this package and returns a ``go.Figure``
-styled with :mod:`core.theme`; none is called from inside a model.
+styled with :mod:`core.theme` through :func:`_style`, so the app and the
+downloaded report show the same figures; none is called from inside a model.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from core.wavelets.filters import Validity, make_wavelet
 
 __all__ = [
     "filters_figure", "wavefun_figure", "validity_rows", "validity_figure", "reconstruction_figure",
-    "scalogram_figure", "loss_figure", "teacher_loss_figure", "downstream_figure", "sweep_figure", "TERM_LABELS",
+    "scalogram_figure", "distilled_label", "loss_figure", "teacher_loss_figure", "downstream_figure", "sweep_figure", "TERM_LABELS",
 ]
 
 TERM_LABELS = {
@@ -37,6 +38,23 @@ _TERM_COLOURS = {
 }
 
 
+def _style(fig: go.Figure, *, title: str | None, height: int, **layout) -> go.Figure:
+    """The shared look, plus two fixes for small screens and log axes.
+
+    The legend goes under the plot (above it, three rows of entries would cover
+    the title), and exponents read 10⁻¹² rather than SI prefixes such as "1p".
+    Figures with panel titles get a taller top margin so the two titles never touch.
+    """
+    if fig.layout.annotations and "margin" not in layout:
+        layout["margin"] = dict(l=60, r=20, t=90, b=50)
+    fig.update_layout(**theme.plotly_layout(
+        title=dict(text=title, automargin=True, yref="container", y=0.97) if title else None, height=height,
+        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0), **layout))
+    fig.update_xaxes(exponentformat="power")
+    fig.update_yaxes(exponentformat="power")
+    return fig
+
+
 def _qmf(h) -> np.ndarray:
     h = np.asarray(h, dtype=float)
     signs = np.where(np.arange(h.size) % 2 == 0, 1.0, -1.0)
@@ -45,7 +63,7 @@ def _qmf(h) -> np.ndarray:
 
 def filters_figure(learned, initial, *, initial_name: str = "initial") -> go.Figure:
     """Lowpass h and highpass g taps, learned vs initial, side by side."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Lowpass (scaling) filter h", "Highpass (wavelet) filter g"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Lowpass filter h (scaling)", "Highpass filter g (wavelet)"))
     for col, fn in ((1, np.asarray), (2, _qmf)):
         for taps, name, colour, dash in ((initial, f"{theme.LABELS['initial']} ({initial_name})", theme.INITIAL, "dash"),
                                          (learned, theme.LABELS["learned"], theme.LEARNED, "solid")):
@@ -55,8 +73,7 @@ def filters_figure(learned, initial, *, initial_name: str = "initial") -> go.Fig
                           row=1, col=col)
         fig.update_xaxes(title_text="Tap index", row=1, col=col)
     fig.update_yaxes(title_text="Tap value", row=1, col=1)
-    fig.update_layout(**theme.plotly_layout(title="Filters: distilled vs initial", height=380))
-    return fig
+    return _style(fig, title="Filters: distilled vs initial", height=400)
 
 
 def wavefun_figure(learned, initial, *, initial_name: str = "initial", level: int = 6) -> go.Figure:
@@ -70,8 +87,7 @@ def wavefun_figure(learned, initial, *, initial_name: str = "initial", level: in
                                      legendgroup=name, showlegend=col == 1), row=1, col=col)
             fig.update_xaxes(title_text="Time (in filter taps)", row=1, col=col)
     fig.update_yaxes(title_text="Value", row=1, col=1)
-    fig.update_layout(**theme.plotly_layout(title="What the wavelets look like", height=380))
-    return fig
+    return _style(fig, title="What the wavelets look like", height=400)
 
 
 def validity_rows(validity: Validity) -> list[dict]:
@@ -96,8 +112,7 @@ def validity_figure(validity: Validity, initial: Validity | None = None) -> go.F
     fig.add_hline(y=validity.tolerance, line_dash="dot", line_color=theme.FLAG,
                   annotation_text=f"pass threshold {validity.tolerance:g}")
     fig.update_yaxes(type="log", title_text="Residual (0 = exactly valid)")
-    fig.update_layout(**theme.plotly_layout(title="Is it still a valid wavelet?", barmode="group", height=380))
-    return fig
+    return _style(fig, title="Is it still a valid wavelet?", height=400, barmode="group")
 
 
 def reconstruction_figure(rec) -> go.Figure:
@@ -107,15 +122,18 @@ def reconstruction_figure(rec) -> go.Figure:
     fig.add_trace(go.Scatter(x=t, y=rec.signal, name=theme.LABELS["signal"], line=dict(color=theme.SIGNAL, width=1.5)))
     fig.add_trace(go.Scatter(x=t, y=rec.reconstruction, name=theme.LABELS["reconstruction"],
                              line=dict(color=theme.RECONSTRUCTION, dash="dash")))
-    fig.add_trace(go.Scatter(x=t, y=rec.distilled,
-                             name=f"Rebuilt from top-{rec.top_k} attributed coefficients per level",
-                             line=dict(color=theme.DISTILLED, width=2.5)))
+    fig.add_trace(go.Scatter(x=t, y=rec.distilled, name=distilled_label(rec), line=dict(color=theme.DISTILLED, width=2.5)))
     fig.update_xaxes(title_text="Sample (time)")
     fig.update_yaxes(title_text="Signal value")
-    fig.update_layout(**theme.plotly_layout(
-        title=f"Signal {rec.index}: teacher output {rec.teacher_output:.3g} on the original, "
-              f"{rec.teacher_output_distilled:.3g} on the distilled signal", height=400))
-    return fig
+    return _style(fig, title=f"Signal {rec.index}: network answers {rec.teacher_output:.3g} (original), "
+                             f"{rec.teacher_output_distilled:.3g} (pink)", height=420)
+
+
+def distilled_label(rec) -> str:
+    """Legend name of the distilled signal, saying how its coefficients were chosen."""
+    if getattr(rec, "scope", "level") == "overall":
+        return f"Rebuilt from the {rec.top_k} most attributed coefficients"
+    return f"Rebuilt from the top-{rec.top_k} attributed coefficients of each level"
 
 
 def _scalogram_matrix(arrays, width: int) -> np.ndarray:
@@ -128,23 +146,69 @@ def _scalogram_matrix(arrays, width: int) -> np.ndarray:
     return np.vstack(rows)
 
 
-def scalogram_figure(rec) -> go.Figure:
-    """Scalograms: coefficients and attributions per level, stretched along time."""
+def _stretched_x(position, size: int, length: int) -> float:
+    """Time (in samples) at the middle of coefficient ``position`` of a level with ``size`` coefficients."""
+    return (position + 0.5) * length / size
+
+
+def scalogram_figure(rec, *, stacked: bool = True) -> go.Figure:
+    """Scalograms: coefficients and attributions per level, stretched along time.
+
+    Parameters
+    ----------
+    rec : Reconstruction
+    stacked : bool
+        One heatmap above the other (readable on a narrow screen), else side by side.
+        The attribution heatmap marks the coefficients kept in the distilled signal
+        and, when known, the positions the downstream linear model reads.
+    """
     width = max(len(c) for c in rec.coefficients)
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
-                        subplot_titles=("Wavelet coefficients", "Attributions (teacher sensitivity)"))
-    for col, arrays, title in ((1, rec.coefficients, "coefficient"), (2, rec.attributions, "attribution")):
+    titles = ("Wavelet coefficients of the signal", "Attributions (network's sensitivity)")
+    if stacked:
+        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14, subplot_titles=titles)
+        cells = ((1, 1), (2, 1))
+        bars = [dict(x=1.01, y=0.79, len=0.42), dict(x=1.01, y=0.21, len=0.42)]
+    else:
+        fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16, subplot_titles=titles)
+        cells = ((1, 1), (1, 2))
+        bars = [dict(x=0.42, len=0.9), dict(x=1.01, len=0.9)]
+    names = list(rec.level_names)
+    length = rec.signal.size
+    time = (np.arange(width) + 0.5) * length / width  # columns on the signal's time axis
+    positions = _scalogram_matrix([np.arange(len(c)) for c in rec.coefficients], width)
+    for (row, col), bar, arrays, label in zip(cells, bars, (rec.coefficients, rec.attributions),
+                                              ("coefficient", "attribution")):
         z = _scalogram_matrix(arrays, width)
         lim = float(np.max(np.abs(z))) or 1.0
-        fig.add_trace(go.Heatmap(z=z, y=list(rec.level_names), colorscale=theme.DIVERGING, zmin=-lim, zmax=lim,
-                                 colorbar=dict(x=0.44 if col == 1 else 1.0, title=title),
-                                 hovertemplate="%{y}<br>position %{x}<br>" + title + " %{z:.3g}<extra></extra>"),
-                      row=1, col=col)
-        fig.update_xaxes(title_text="Position (coarse levels stretched)", row=1, col=col)
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(**theme.plotly_layout(title="Where the signal's energy is, and where the network looks",
-                                            height=380))
-    return fig
+        fig.add_trace(go.Heatmap(z=z, x=time, y=names, customdata=positions, colorscale=theme.DIVERGING, zmin=-lim, zmax=lim,
+                                 colorbar=dict(title=dict(text=label, side="right"), **bar), showlegend=False,
+                                 hovertemplate="%{y}<br>coefficient %{customdata:.0f}<br>" + label
+                                               + " %{z:.3g}<extra></extra>"),
+                      row=row, col=col)
+        fig.update_yaxes(autorange="reversed", row=row, col=col)
+    where = cells[1]
+    marks = [("kept", [np.flatnonzero(k) for k in rec.kept], dict(symbol="circle", size=7, color=theme.DISTILLED,
+                                                                   line=dict(color="white", width=1)),
+              "Kept in the pink signal")]
+    if rec.feature_positions:
+        marks.insert(0, ("read", rec.feature_positions, dict(symbol="square-open", size=11, color=theme.SIGNAL,
+                                                              line=dict(width=1.5)),
+                         "Read by the linear model"))
+    for _, per_level, marker, name in marks:
+        xs, ys, idx = [], [], []
+        for level, pos, c in zip(names, per_level, rec.coefficients):
+            for p in pos:
+                xs.append(_stretched_x(int(p), len(c), length))
+                ys.append(level)
+                idx.append(int(p))
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", marker=marker, name=name, customdata=idx,
+                                 hovertemplate="%{y}<br>coefficient %{customdata}<extra>" + name + "</extra>"),
+                      row=where[0], col=where[1])
+    fig.update_xaxes(title_text="Sample (time)", row=cells[1][0], col=cells[1][1])
+    if not stacked:
+        fig.update_xaxes(title_text="Sample (time)", row=1, col=1)
+    return _style(fig, title="Where the signal's energy is, and where the network looks",
+                  height=620 if stacked else 420)
 
 
 def loss_figure(history: dict, terms=None) -> go.Figure:
@@ -157,11 +221,11 @@ def loss_figure(history: dict, terms=None) -> go.Figure:
         if values.size == 0 or not np.any(values > 0):
             continue
         fig.add_trace(go.Scatter(x=np.arange(1, values.size + 1), y=np.maximum(values, 1e-16), mode="lines+markers",
-                                 name=TERM_LABELS.get(k, k), line=dict(color=_TERM_COLOURS.get(k))))
+                                 name=TERM_LABELS.get(k, k),  # total dashed: it often lies on its largest term
+                                 line=dict(color=_TERM_COLOURS.get(k), dash="dash" if k == "total" else "solid")))
     fig.update_xaxes(title_text="Epoch")
     fig.update_yaxes(type="log", title_text="Loss term (unweighted, mean per signal)")
-    fig.update_layout(**theme.plotly_layout(title="Training: each part of the objective", height=400))
-    return fig
+    return _style(fig, title="Training: each part of the objective", height=440)
 
 
 def teacher_loss_figure(history) -> go.Figure:
@@ -174,8 +238,7 @@ def teacher_loss_figure(history) -> go.Figure:
                              line=dict(color=theme.OUTCOME, dash="dash")))
     fig.update_xaxes(title_text="Epoch")
     fig.update_yaxes(title_text="Loss (standardised units)", type="log")
-    fig.update_layout(**theme.plotly_layout(title="Teacher training", height=360))
-    return fig
+    return _style(fig, title="Teacher training", height=360)
 
 
 def downstream_figure(downstream) -> go.Figure:
@@ -187,10 +250,8 @@ def downstream_figure(downstream) -> go.Figure:
                            marker_color=[colours[r["key"]] for r in rows],
                            text=[f"{r['score']:.3f}" for r in rows], textposition="outside"))
     fig.update_yaxes(title_text=metric)
-    fig.update_layout(**theme.plotly_layout(
-        title=f"Does a linear model on {downstream.top_k} coefficients per level match the network?", height=380,
-        showlegend=False))
-    return fig
+    return _style(fig, title=f"Does a linear model on {downstream.top_k} coefficients per level match the network?",
+                  height=380, showlegend=False)
 
 
 def sweep_figure(result) -> go.Figure:
@@ -211,5 +272,4 @@ def sweep_figure(result) -> go.Figure:
         fig.update_xaxes(type="log", title_text="γ (attribution sparsity weight)", row=1, col=col)
     fig.add_trace(go.Scatter(x=[max(result.best.gamma, 1e-6)], y=[result.best.cv_score], mode="markers",
                              marker=dict(symbol="star", size=14, color=theme.FLAG), name="Selected"), row=1, col=1)
-    fig.update_layout(**theme.plotly_layout(title="Sweep over (λ, γ), warm-started along γ", height=400))
-    return fig
+    return _style(fig, title="Sweep over (λ, γ), warm-started along γ", height=420)

@@ -12,10 +12,13 @@ from core.io import atomic_output_dir, neutralise_formulas
 from core.report_html import Section, render_report
 from core.wavelets import plots
 from core.wavelets.filters import filter_bank
+from core.wavelets.reconstruct import result_reconstruction
 
-__all__ = ["report_html", "filters_json", "features_csv", "metrics_json", "write_outputs", "OUTPUT_FILES"]
+__all__ = ["report_html", "filters_json", "features_csv", "metrics_json", "write_outputs", "output_texts",
+           "report_reconstructions", "downstream_table", "OUTPUT_FILES", "REPORT_SIGNALS"]
 
 OUTPUT_FILES = ("filters.json", "features.csv", "report.html", "metrics.json")
+REPORT_SIGNALS = 2  # held-out signals the report rebuilds
 
 
 def filters_json(result) -> str:
@@ -43,6 +46,35 @@ def metrics_json(result) -> str:
     return json.dumps(result.metrics(), indent=2, default=float)
 
 
+def downstream_table(downstream, length: int | None = None) -> pd.DataFrame:
+    """The comparison table of the report and the Explore page, as display strings.
+
+    ``length`` (samples per signal) names what the teacher reads; "—" marks a value
+    that does not apply (the teacher has no wavelet, so no compression rate).
+    """
+    metric = "R²" if downstream.metric == "r2" else "accuracy"
+    whole = f"all {length} samples" if length else "the whole signal"
+    return pd.DataFrame([{
+        "Model": r["model"],
+        f"Held-out {metric}": f"{r['score']:.3f}",
+        "Reads": f"{r['n_inputs']} coefficients" if r["n_inputs"] else whole,
+        "Compression rate": "—" if r["compression_rate"] is None else f"{r['compression_rate']:.3f}",
+        "Prediction time (ms)": f"{r['predict_seconds'] * 1e3:.2f}",
+    } for r in downstream.rows()])
+
+
+def report_reconstructions(dataset, result, teacher, n: int = REPORT_SIGNALS) -> list:
+    """The example reconstructions of the report: the first ``n`` held-out signals.
+
+    Parameters
+    ----------
+    dataset : SignalDataset
+    result : WaveletResult
+    teacher : TrainedTeacher
+    """
+    return [result_reconstruction(result, dataset.X[i], teacher.model, index=int(i)) for i in teacher.test_index[:n]]
+
+
 def report_html(result, reconstructions=()) -> str:
     """Self-contained HTML report of one distillation (the app offers the same bytes)."""
     s, d, v = result.settings, result.downstream, result.validity
@@ -53,7 +85,7 @@ def report_html(result, reconstructions=()) -> str:
                                                     if i["name"] == r["name"]),
                                     "passed": "yes" if r["passed"] else "no", "meaning": r["meaning"]}
                                    for r in v.checks()])
-    down_table = pd.DataFrame([{"model": r["model"], f"held-out {metric}": r["score"]} for r in d.rows()])
+    down_table = downstream_table(d, result.dataset.get("length"))
     sections = [
         Section("Summary", paragraphs=(
             f"Data: {result.dataset['description']} ({result.dataset['n_signals']} signals of "
@@ -87,19 +119,28 @@ def report_html(result, reconstructions=()) -> str:
     for rec in reconstructions:
         recon_figs += [plots.reconstruction_figure(rec), plots.scalogram_figure(rec)]
     if recon_figs:
+        rec = reconstructions[0]
+        chosen = (f"only the {rec.top_k} coefficients with the largest attributions (pink)" if rec.scope == "overall"
+                  else f"only the {rec.top_k} coefficients with the largest attributions at each level (pink)")
         sections.append(Section("What the network looks at", paragraphs=(
-            "Each test signal is rebuilt from all its coefficients, and from only the coefficients with the largest "
-            "attributions at each level.",), figures=tuple(recon_figs)))
+            f"Each held-out signal is rebuilt from all its coefficients (green, dashed) and from {chosen}: the pink "
+            "signal is the part of the signal the network relies on. In the attribution heatmap, dots mark the "
+            "coefficients kept and squares the positions the linear model reads.",), figures=tuple(recon_figs)))
     meta = {"Dataset": result.dataset["name"], "Seed": str(s.seed), "Teacher": teacher["kind"],
             "Timings": f"teacher {result.timings.get('teacher', 0):.1f} s, distil {result.timings.get('distill', 0):.1f} s"}
     return render_report("Adaptive wavelet distillation", "A neural network distilled into a wavelet and a "
                          "linear model on a few of its coefficients.", sections, meta)
 
 
+def output_texts(result, reconstructions=()) -> dict[str, str]:
+    """The four output files as text, by name (the CLI writes them, the app offers them)."""
+    return {"filters.json": filters_json(result), "features.csv": features_csv(result),
+            "report.html": report_html(result, reconstructions), "metrics.json": metrics_json(result)}
+
+
 def write_outputs(result, out_dir, reconstructions=()) -> list[str]:
     """Write the four output files atomically; returns their paths."""
-    contents = {"filters.json": filters_json(result), "features.csv": features_csv(result),
-                "report.html": report_html(result, reconstructions), "metrics.json": metrics_json(result)}
+    contents = output_texts(result, reconstructions)
     with atomic_output_dir(out_dir) as tmp:
         for name, text in contents.items():
             (tmp / name).write_text(text, encoding="utf-8")
