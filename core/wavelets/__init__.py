@@ -29,8 +29,9 @@ downstream  ``DownstreamResult`` (top_k, metric, awd, init_wavelet, gamma0, teac
             compression_rate, compression_rate_init, compression_rate_gamma0, positions,
             predict_seconds_student/teacher, n_test); ``distilled_features`` (values at the
             top-k most attributed positions per level), ``attributed_positions``, ``position_features``.
-reconstruct ``reconstruct_sample(signal, h, teacher, levels=, mode=, top_k=)`` -> ``Reconstruction``
-            (signal, reconstruction, distilled, coefficients, attributions, kept, level_names, ...).
+reconstruct ``reconstruct_sample(signal, h, teacher, levels=, mode=, top_k=, scope=)`` -> ``Reconstruction``
+            (signal, reconstruction, distilled, coefficients, attributions, kept, level_names, ...);
+            ``result_reconstruction(result, signal, teacher, index=, top_k=, scope=)`` for a fitted result.
 sweep       ``sweep(X, y, teacher, task=, lams=, gammas=, ...)`` -> ``SweepResult`` (points, best).
 datasets    ``DATASETS``, ``load_signals(name, n=, random_state=)``, ``read_signals(bytes, filename,
             target=, length=)`` -> ``SignalDataset`` (X, y, task, name, description, target_name, truth, notes).
@@ -38,7 +39,8 @@ pipeline    ``WaveletSettings``, ``train_teacher`` -> ``TrainedTeacher``, ``dist
             (``metrics()`` is metrics.json, schema ``wavelet-metrics/1``).
 plots       Figure builders from records (see ``plots.__all__``).
 report      ``report_html(result)``, ``filters_json(result)``, ``features_csv(result)``,
-            ``write_outputs(result, out_dir)``.
+            ``write_outputs(result, out_dir)``; ``output_texts`` (the four files, shared by CLI and app),
+            ``report_reconstructions``, ``downstream_table``.
 """
 
 from __future__ import annotations
@@ -54,11 +56,12 @@ _EXPORTS = {
     "distiller": ["AdaptiveWaveletDistiller", "TRIM_PATHS", "PARAMETRIZATIONS", "teacher_gradients"],
     "downstream": ["DownstreamResult", "top_k_features", "feature_names", "level_names", "compression_rate",
                    "attributed_positions", "position_features", "distilled_features"],
-    "reconstruct": ["Reconstruction", "reconstruct_sample"],
+    "reconstruct": ["Reconstruction", "reconstruct_sample", "result_reconstruction"],
     "sweep": ["SweepPoint", "SweepResult", "sweep"],
     "datasets": ["SignalDataset", "DATASETS", "load_signals", "read_signals"],
     "pipeline": ["WaveletSettings", "TrainedTeacher", "WaveletResult", "train_teacher", "distill", "SCHEMA"],
-    "report": ["report_html", "filters_json", "features_csv", "write_outputs"],
+    "report": ["report_html", "filters_json", "features_csv", "write_outputs", "output_texts",
+               "report_reconstructions", "downstream_table"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
