@@ -6,10 +6,8 @@ import streamlit as st
 from core.wavelets import plots
 from core.wavelets.reconstruct import DEFAULT_SCOPE, SCOPES
 from ui import keys
-from ui.navigation import page_for
 from ui.wavelet_charts import chart, loss_terms
-from ui.wavelet_data import current_source
-from ui.wavelet_runs import collect, current_result, current_teacher, current_sweep
+from ui.wavelet_runs import collect, current_sweep, require_result
 from ui.wavelet_views import downstream_table, sample_view, teacher_summary, validity_badges
 
 SCOPE_NAMES = {"overall": "whole signal", "level": "each level"}
@@ -19,11 +17,7 @@ st.caption("Step 3 of 4 · What the distilled wavelet looks like, whether it is 
            "signal the network relies on.")
 collect()
 
-source, entry, done = current_source(), current_teacher(), current_result()
-if done is None or entry is None or source is None or done["teacher_key"] != st.session_state.get(keys.WAVELET_TEACHER):
-    st.info("Nothing distilled yet for these signals and this teacher.", icon=":material/info:")
-    st.page_link(page_for("wavelet-distill").path, label="Go to Distill", icon=":material/arrow_back:")
-    st.stop()
+source, entry, done = require_result("Nothing distilled yet for these signals and this teacher.")
 
 result, teacher = done["result"], entry["teacher"]
 s = result.settings

@@ -6,9 +6,7 @@ import streamlit as st
 
 from core.wavelets.datasets import DATASETS
 from ui import keys
-from ui.navigation import page_for
-from ui.wavelet_data import current_source
-from ui.wavelet_runs import collect, current_result, current_teacher
+from ui.wavelet_runs import collect, require_result
 from ui.wavelet_views import export_files
 
 st.title("Export")
@@ -16,11 +14,7 @@ st.caption("Step 4 of 4 · Take the distilled wavelet with you. These are the fi
            "`python -m core wavelets` writes, built by the same code.")
 collect()
 
-source, entry, done = current_source(), current_teacher(), current_result()
-if done is None or entry is None or source is None or done["teacher_key"] != st.session_state.get(keys.WAVELET_TEACHER):
-    st.info("Nothing to export yet: distil a wavelet first.", icon=":material/info:")
-    st.page_link(page_for("wavelet-distill").path, label="Go to Distill", icon=":material/arrow_back:")
-    st.stop()
+source, entry, done = require_result("Nothing to export yet: distil a wavelet first.")
 
 result = done["result"]
 files = export_files(st.session_state[keys.WAVELET_RESULT], result, source.dataset, entry["teacher"])

@@ -52,6 +52,22 @@ def current_result() -> dict | None:
     return recall(keys.WAVELET_RESULTS, st.session_state.get(keys.WAVELET_RESULT))
 
 
+def require_result(empty_message: str) -> tuple[Any, dict, dict]:
+    """Return (source, teacher entry, result) on show, or stop the page with a link to Distill.
+
+    A result counts only while it belongs to the signals and teacher now chosen.
+    """
+    from ui.navigation import page_for
+    from ui.wavelet_data import current_source
+
+    source, entry, done = current_source(), current_teacher(), current_result()
+    if done is None or entry is None or source is None or done["teacher_key"] != st.session_state.get(keys.WAVELET_TEACHER):
+        st.info(empty_message, icon=":material/info:")
+        st.page_link(page_for("wavelet-distill").path, label="Go to Distill", icon=":material/arrow_back:")
+        st.stop()
+    return source, entry, done
+
+
 def current_sweep():
     """The γ sweep (a SweepResult) run with the teacher in use, or None."""
     entry = recall(keys.WAVELET_SWEEPS, st.session_state.get(keys.WAVELET_SWEEP))
