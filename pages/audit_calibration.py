@@ -10,7 +10,8 @@ from ui.audit_cache import calibration_preview, problems
 from ui.audit_readings import calibration_gap_reading
 from ui.audit_runs import latest
 from ui.audit_state import current_spec, run_key
-from ui.audit_view import chart, require_data, show_problems
+from ui.audit_view import require_data, show_problems
+from ui.charts import chart
 
 METHOD_LABELS = {"none": "None", "isotonic": "Isotonic", "platt": "Platt", "spline": "Spline"}
 METHOD_HELP = {

@@ -8,7 +8,8 @@ from core.audit.spec import PRESETS
 from ui import keys
 from ui.audit_readings import accuracy_reading, fidelity_reading, shape_alt, term_reading
 from ui.audit_runs import latest, start_run
-from ui.audit_view import chart, require_data, stale_notice
+from ui.audit_view import require_data, stale_notice
+from ui.charts import chart
 from ui.audit_state import DEFAULT_PRESET, PRESET_LABELS, current_spec, preset_help, settings
 from ui.feedback import follow_job, show_job_error
 

@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from core.audit import plots
-from ui.audit_view import chart, require_result, stale_notice
+from ui.audit_view import require_result, stale_notice
+from ui.charts import chart
 
 st.title("Missing features")
 st.markdown("The student's errors are the part of the score the audit's features cannot explain; the outcome "

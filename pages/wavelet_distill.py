@@ -7,7 +7,8 @@ from core.wavelets.transform import max_levels
 from ui import keys
 from ui.feedback import follow_job, show_job_error
 from ui.navigation import page_for
-from ui.wavelet_charts import chart, distill_live, loss_terms
+from ui.charts import chart
+from ui.wavelet_charts import distill_live, loss_terms
 from ui.wavelet_data import current_source
 from ui.wavelet_forms import DISTILL_DEFAULTS, distill_form, saved
 from ui.wavelet_runs import collect, current_result, current_sweep, current_teacher, request_distill, request_sweep

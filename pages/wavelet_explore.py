@@ -6,7 +6,8 @@ import streamlit as st
 from core.wavelets import plots
 from core.wavelets.reconstruct import DEFAULT_SCOPE, SCOPES
 from ui import keys
-from ui.wavelet_charts import chart, loss_terms
+from ui.charts import chart
+from ui.wavelet_charts import loss_terms
 from ui.wavelet_runs import collect, current_sweep, require_result
 from ui.wavelet_views import downstream_table, sample_view, teacher_summary, validity_badges
 

@@ -9,7 +9,8 @@ from core.wavelets.datasets import DATASETS, MIN_SIGNALS
 from ui import keys
 from ui.feedback import follow_job, show_input_error, show_job_error
 from ui.navigation import page_for
-from ui.wavelet_charts import chart, preview_figure, teacher_live
+from ui.charts import chart
+from ui.wavelet_charts import preview_figure, teacher_live
 from ui.wavelet_data import MAX_UPLOAD_MB, builtin_source, current_source, table_columns, upload_source
 from ui.wavelet_forms import TEACHER_DEFAULTS, saved, teacher_form
 from ui.wavelet_runs import collect, current_teacher, request_teacher

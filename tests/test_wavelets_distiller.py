@@ -11,7 +11,6 @@ from core.wavelets.distiller import AdaptiveWaveletDistiller
 from core.wavelets.objective import attributions_autograd, attributions_precomputed, awd_loss
 from core.wavelets.pipeline import WaveletSettings, distill, train_teacher
 from core.wavelets.teachers import TeacherNet
-from core.wavelets.transform import wavedec
 
 
 @pytest.fixture(scope="module")

@@ -101,6 +101,3 @@ def require_result():
     return source, found[0], found[1]
 
 
-def chart(fig, alt: str) -> None:
-    """Show an engine figure as the report shows it (its own theme), full width, with alt text."""
-    st.plotly_chart(fig, width="stretch", theme=None, alt=alt, config={"displaylogo": False})

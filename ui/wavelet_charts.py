@@ -1,6 +1,6 @@
 """Charts the wavelet pages draw: the engine's figure builders plus the signal preview.
 
-Every chart goes through :func:`chart`, which adds the alt text and stretches
+Every chart goes through :func:`ui.charts.chart`, which adds the alt text and stretches
 it to the column width. Live curves read the history a running job recorded.
 """
 
@@ -14,14 +14,10 @@ from plotly.subplots import make_subplots
 from core import theme
 from core.wavelets import plots
 from core.wavelets.datasets import SignalDataset
+from ui.charts import chart
 from ui.jobs import Job
 
 PREVIEW_SIGNALS = 4
-
-
-def chart(fig: go.Figure, alt: str, key: str | None = None) -> None:
-    """Show a plotly figure across the column, with alt text for screen readers."""
-    st.plotly_chart(fig, width="stretch", alt=alt, key=key, config={"displaylogo": False})
 
 
 def preview_figure(dataset: SignalDataset, n: int = PREVIEW_SIGNALS) -> go.Figure:

@@ -86,19 +86,28 @@ def _distill(key: str, t_key: str, dataset, teacher, settings: dict[str, Any], p
     return key, dict(teacher_key=t_key, settings=settings, result=result)
 
 
+def _request(store: str, chosen: str, job_key: str, key: str, name: str, fn, *args) -> str:
+    """Show the stored result under ``key``, or start ``fn`` unless a job of this kind runs.
+
+    Returns "reused", "busy" or "started".
+    """
+    if recall(store, key) is not None:
+        st.session_state[chosen] = key
+        return "reused"
+    if _running(job_key):
+        return "busy"
+    st.session_state[job_key] = start_job(name, fn, key, *args)
+    return "started"
+
+
 def request_teacher(data_key: str, dataset, settings: dict[str, Any]) -> str:
     """Train a teacher unless one with these data and settings exists or is training.
 
     Returns a short message saying what happened.
     """
     key = teacher_key(data_key, settings)
-    if recall(keys.WAVELET_TEACHERS, key) is not None:
-        st.session_state[keys.WAVELET_TEACHER] = key
-        return "reused"
-    if _running(keys.WAVELET_TEACHER_JOB):
-        return "busy"
-    st.session_state[keys.WAVELET_TEACHER_JOB] = start_job(TEACHER_JOB_NAME, _train, key, data_key, dataset, settings)
-    return "started"
+    return _request(keys.WAVELET_TEACHERS, keys.WAVELET_TEACHER, keys.WAVELET_TEACHER_JOB, key,
+                    TEACHER_JOB_NAME, _train, data_key, dataset, settings)
 
 
 def request_distill(t_key: str, dataset, teacher, settings: dict[str, Any]) -> str:
@@ -107,14 +116,8 @@ def request_distill(t_key: str, dataset, teacher, settings: dict[str, Any]) -> s
     ``settings`` holds the teacher's settings too (one ``WaveletSettings``).
     """
     key = result_key(t_key, settings)
-    if recall(keys.WAVELET_RESULTS, key) is not None:
-        st.session_state[keys.WAVELET_RESULT] = key
-        return "reused"
-    if _running(keys.WAVELET_DISTILL_JOB):
-        return "busy"
-    st.session_state[keys.WAVELET_DISTILL_JOB] = start_job(DISTILL_JOB_NAME, _distill, key, t_key, dataset, teacher,
-                                                             settings)
-    return "started"
+    return _request(keys.WAVELET_RESULTS, keys.WAVELET_RESULT, keys.WAVELET_DISTILL_JOB, key,
+                    DISTILL_JOB_NAME, _distill, t_key, dataset, teacher, settings)
 
 
 def _sweep(key: str, t_key: str, dataset, teacher, settings: dict[str, Any], gammas: list[float],
@@ -131,11 +134,5 @@ def _sweep(key: str, t_key: str, dataset, teacher, settings: dict[str, Any], gam
 def request_sweep(t_key: str, dataset, teacher, settings: dict[str, Any], gammas: list[float]) -> str:
     """Run a γ sweep (warm-started, CV-selected) unless the same one exists or one is running."""
     key = make_key("sweep", t_key, settings, sorted(gammas))
-    if recall(keys.WAVELET_SWEEPS, key) is not None:
-        st.session_state[keys.WAVELET_SWEEP] = key
-        return "reused"
-    if _running(keys.WAVELET_SWEEP_JOB):
-        return "busy"
-    st.session_state[keys.WAVELET_SWEEP_JOB] = start_job(SWEEP_JOB_NAME, _sweep, key, t_key, dataset, teacher,
-                                                         settings, sorted(gammas))
-    return "started"
+    return _request(keys.WAVELET_SWEEPS, keys.WAVELET_SWEEP, keys.WAVELET_SWEEP_JOB, key,
+                    SWEEP_JOB_NAME, _sweep, t_key, dataset, teacher, settings, sorted(gammas))

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from core import __version__
-from core.audit.calibration import CalibrationResult, calibrate, expit
+from core.audit.calibration import CalibrationResult, calibrate
 from core.audit.missing import MissingFeatureTest, missing_feature_test
 from core.audit.models import fit_models, prepare_features
 from core.audit.shapes import PairShape, TermShape, compare_terms

@@ -190,7 +190,6 @@ def check_table(frame: pd.DataFrame, spec: AuditSpec) -> list[Problem]:
     if dropped and n >= MIN_ROWS:
         problems.append(Problem("data", f"{dropped} rows lack a score or an outcome and will be left out.",
                                 "Nothing to do unless that is unexpected.", "warning"))
-    outcome_text = None
     for name in feats:
         col = frame[name]
         if col.isna().all():
@@ -223,9 +222,6 @@ def _same_as_outcome(col: pd.Series, outcome: pd.Series, y: np.ndarray, usable: 
     if np.array_equal(labels, np.array(o_levels + [None], dtype=object)[o_codes][usable]):
         return True
     return positive is not None and np.array_equal(labels == str(positive).strip(), y[usable] == 1)
-
-
-    return sorted(problems, key=lambda p: p.severity != "error")
 
 
 def require_valid(frame: pd.DataFrame, spec: AuditSpec) -> list[Problem]:

@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from core.wavelets.transform import analysis_matrix, is_adjoint, qmf, wavedec, waverec
+from core.wavelets.transform import analysis_matrix, is_adjoint, wavedec, waverec
 
 __all__ = [
     "TERMS", "PENALTY_TERMS", "validity_penalties", "reconstruction_loss", "l1_per_level",
