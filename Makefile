@@ -8,7 +8,7 @@ TORCH_PIN := torch==2.13.0
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all bench clean
+.PHONY: run test test-all bench validate clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(STAMP)  ## the whole default suite (slow tests excluded)
 
 test-all: $(STAMP)  ## every test, slow ones included
 	$(BIN)/python -m pytest -m ""
+
+validate: $(STAMP)  ## how often the default audit's verdicts hold (7 scenarios x 20 seeds; about 30 min on 2 cores)
+	$(BIN)/python -m core validate --out artifacts/validation
 
 bench: $(STAMP)  ## performance scripts; numbers print to the terminal
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done

@@ -6,9 +6,10 @@ Run with ``make run``. Pages live in ``pages/`` and are listed in
 
 import streamlit as st
 
+from ui.favicon import favicon
 from ui.navigation import PAGES
 
-st.set_page_config(page_title="Distill Studio", page_icon=":material/science:", layout="wide")
+st.set_page_config(page_title="Distill Studio", page_icon=favicon(), layout="wide")  # drawn locally, not fetched
 
 sections: dict[str, list] = {}
 for spec in PAGES:

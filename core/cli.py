@@ -21,6 +21,7 @@ EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every subcommand registered."""
     from core.audit import cli as audit_cli
+    from core.audit import validation_cli
     from core.wavelets import cli as wavelets_cli
 
     parser = argparse.ArgumentParser(
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"Distill Studio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     audit_cli.add_parser(sub)
+    validation_cli.add_parser(sub)
     wavelets_cli.add_parser(sub)
     return parser
 
@@ -67,5 +69,10 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 
 def print_progress(fraction: float, message: str, **details) -> None:
-    """Progress callback for the terminal: one line per step on stderr."""
-    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+    """Progress callback for the terminal: one line per step on stderr, with time left when known."""
+    from core.progress import format_duration
+
+    eta = details.get("eta")
+    own = "eta_s" in details or message.endswith(" left")  # the step already states its time left
+    tail = f" · about {format_duration(eta)} left" if eta is not None and 0 < fraction < 1 and not own else ""
+    print(f"[{fraction:4.0%}] {message}{tail}", file=sys.stderr, flush=True)

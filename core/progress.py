@@ -8,7 +8,8 @@ the app stores it for a polling fragment. To cancel, the callback raises
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import time
+from typing import Any, Callable, Protocol
 
 
 class Cancelled(Exception):
@@ -29,5 +30,40 @@ def scaled(progress: ProgressCallback | None, start: float, stop: float) -> Prog
 
     def report(fraction: float, message: str, **details: Any) -> None:
         progress(start + (stop - start) * min(max(fraction, 0.0), 1.0), message, **details)
+
+    return report
+
+
+def eta_seconds(fraction: float, elapsed: float, *, min_fraction: float = 0.02) -> float | None:
+    """Seconds left if the rest goes at the pace so far; None before ``min_fraction`` or when done."""
+    if not min_fraction <= fraction < 1.0 or elapsed <= 0:
+        return None
+    return elapsed * (1.0 - fraction) / fraction
+
+
+def format_duration(seconds: float) -> str:
+    """``42 s``, ``3 min 05 s`` or ``1 h 02 min``."""
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def with_eta(progress: ProgressCallback | None, *, clock: Callable[[], float] = time.monotonic) -> ProgressCallback:
+    """Wrap ``progress`` so every report also carries ``elapsed`` and ``eta`` (seconds, or None).
+
+    The estimate extrapolates the pace so far; it is rough while stages of
+    different speed alternate, and settles as the per-bag reports come in.
+    """
+    progress = progress or no_progress
+    start = clock()
+
+    def report(fraction: float, message: str, **details: Any) -> None:
+        elapsed = clock() - start
+        details.setdefault("elapsed", elapsed)
+        details.setdefault("eta", eta_seconds(fraction, elapsed))
+        progress(fraction, message, **details)
 
     return report

@@ -29,9 +29,9 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 # Vocabulary: every label a user reads comes from here.
 LABELS = {
-    "student": "Student (mimics the score)",
+    "student": "Student (mimics the score, on the outcome scale)",
     "outcome": "Outcome model (learns from real outcomes)",
-    "difference": "Difference (student − outcome)",
+    "difference": "Difference (scaled student − outcome)",
     "truth": "True shape",
     "logit": "Contribution to log-odds",
     "learned": "Distilled wavelet",
@@ -41,13 +41,14 @@ LABELS = {
     "distilled": "Rebuilt from top-k attributed coefficients",
     # Audit workflow (added with the audit engine).
     "interval": "95% interval",
+    "band": "95% band for the whole curve (the flag uses it)",
     "bags": "Student refitted on other bags",
     "rows": "Rows",
     "raw_score": "Black-box score",
     "calibrated": "Calibrated probability",
     "observed_rate": "Share with the outcome",
     "perfect": "Perfect calibration",
-    "discrepancy": "Average gap between the models (log-odds)",
+    "discrepancy": "Root-mean-square gap between the models (log-odds)",
     "student_residual": "Score left unexplained by the features",
     "outcome_residual": "Outcome left unexplained by the features",
     "flagged": "Differs",

@@ -12,6 +12,7 @@ from ui.audit_runs import latest
 from ui.audit_state import current_spec, run_key
 from ui.audit_view import require_data, show_problems
 from ui.charts import chart
+from ui.markup import md
 
 METHOD_LABELS = {"none": "None", "isotonic": "Isotonic", "platt": "Platt", "spline": "Spline"}
 METHOD_HELP = {
@@ -53,7 +54,7 @@ else:
     try:
         cal = calibration_preview(source.sha256, dataset.frame, spec)
     except InputError as err:
-        st.error(f"**{err.problem}**  \n{err.fix}", icon=":material/error:")
+        st.error(f"**{md(err.problem, 0)}**  \n{md(err.fix, 0)}", icon=":material/error:")
         st.stop()
     if found is not None:
         st.info("Preview for the method chosen here. Press **Run** on *Student vs outcome* to audit with it.",

@@ -6,12 +6,16 @@ from core import theme
 from core.audit import plots
 from core.audit.spec import PRESETS
 from ui import keys
+from core.audit.words import PREVIEW_NOTE, scale_sentence, term_sentence
 from ui.audit_readings import accuracy_reading, fidelity_reading, shape_alt, term_reading
 from ui.audit_runs import latest, start_run
 from ui.audit_view import require_data, stale_notice
 from ui.charts import chart
-from ui.audit_state import DEFAULT_PRESET, PRESET_LABELS, current_spec, preset_help, settings
+from core.audit.spec import DEFAULT_PRESET
+from ui.audit_state import PRESET_LABELS, current_spec, preset_help, settings
 from ui.feedback import follow_job, show_job_error
+from core.audit.cli import MAX_BAGS, MAX_INTERACTIONS, MAX_SEED
+from ui.markup import md, md_list
 
 st.title("Student vs outcome")
 st.markdown(
@@ -34,14 +38,14 @@ with st.expander(f"Settings: {summary}", icon=":material/settings:", expanded=fo
         preset = c1.segmented_control("Preset", list(PRESETS), format_func=PRESET_LABELS.get, required=True,
                                       default=current.get("preset") or DEFAULT_PRESET,
                                       key=keys.AUDIT_SETTINGS_PREFIX + "preset", help=preset_help())
-        interactions = c2.number_input("Pairs", min_value=0, max_value=10, step=1, value=current.get("interactions"),
+        interactions = c2.number_input("Pairs", min_value=0, max_value=MAX_INTERACTIONS, step=1, value=current.get("interactions"),
                                        placeholder="preset", key=keys.AUDIT_SETTINGS_PREFIX + "interactions",
                                        help="Interaction terms (pairs of features). Empty: the preset's number.")
-        bags = c3.number_input("Bags", min_value=2, max_value=100, step=1, value=current.get("outer_bags"),
+        bags = c3.number_input("Bags", min_value=2, max_value=MAX_BAGS, step=1, value=current.get("outer_bags"),
                                placeholder="preset", key=keys.AUDIT_SETTINGS_PREFIX + "outer_bags",
                                help="Outer bags shared by both models; intervals and stability come from them. "
                                     "Empty: the preset's number.")
-        seed = c4.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1,
+        seed = c4.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1,
                                value=current.get("random_state", 0), key=keys.AUDIT_SETTINGS_PREFIX + "random_state",
                                help="The same seed, data and settings give the same results.")
         if st.form_submit_button("Run", icon=":material/play_arrow:", type="primary"):
@@ -67,13 +71,18 @@ stale_notice(key, source)
 
 # --- headline -------------------------------------------------------------
 ranked = result.ranking()
-flagged = [t.name for t in ranked if t.differs]
+flagged = [t.name for t in result.flagged()]
+if result.spec.is_preview:
+    st.warning(f"**{PREVIEW_NOTE}** The {PRESET_LABELS[result.spec.preset]} settings have not been validated; "
+               "their verdict is a first look only.", icon=":material/science:")
 if flagged:
-    st.error(f"**The score departs from the outcomes on: {', '.join(flagged)}.** "
-             "These features are used differently from what the real outcomes justify.", icon=":material/flag:")
+    st.error(f"**The score departs from the outcomes on: {md_list(flagged)}.** "
+             + " ".join(md(term_sentence(t)) for t in result.flagged()), icon=":material/flag:")
 else:
-    st.success("**No feature shows a material difference.** The score uses each feature about as much as "
-               "the outcomes justify.", icon=":material/check_circle:")
+    st.info("**No feature shows a material difference.** The score uses each feature about as much as "
+            "the outcomes justify, within the intervals.", icon=":material/info:")
+st.caption(md(scale_sentence(result.scale)) + f" (alpha = {result.scale.alpha:.2f}, the factor that maps the "
+           "student onto the outcome model's log-odds; odds × = e^log-odds.)")
 
 # --- cards ----------------------------------------------------------------
 fid, acc = st.columns(2, gap="medium")
@@ -96,8 +105,8 @@ with acc.container(border=True):
 
 # --- ranking --------------------------------------------------------------
 chart(plots.discrepancy_ranking_figure(ranked),
-      "Horizontal bar chart ranking features by the average gap between student and outcome model, "
-      f"with 95% intervals; flagged features in red: {', '.join(flagged) or 'none'}.")
+      "Horizontal bar chart ranking features by the root-mean-square gap between the scaled student and the "
+      f"outcome model, with 95% intervals; flagged features marked ⚑: {', '.join(flagged) or 'none'}.")
 
 # --- one term in detail ---------------------------------------------------
 st.subheader("Feature by feature")
@@ -128,10 +137,11 @@ with side:
     chart(plots.term_side_by_side_figure(term, truth=true_shape),
           shape_alt(term, true_shape is not None, False, side_by_side=True))
 chart(plots.difference_figure(term),
-      f"Chart of the gap between student and outcome model for {name}, with its 95% interval; "
+      f"Chart of the gap between the scaled student and the outcome model for {name}, with the 95% band for the "
+      "whole curve that the flag uses; "
       f"a material gap on {term.differs_share:.0%} of rows.")
 if term.stability_ratio > 0.5:
-    st.warning(f"**Students disagree about {name}.** Refitted students vary by {term.stability:.2f} log-odds, "
+    st.warning(f"**Students disagree about {md(name)}.** Refitted students vary by {term.stability:.2f} log-odds, "
                f"{term.stability_ratio:.0%} of the feature's own effect: read this shape with care.",
                icon=":material/ssid_chart:")
 
@@ -139,7 +149,7 @@ if term.stability_ratio > 0.5:
 if result.pairs:
     st.subheader("Pairs of features")
     st.caption("Interactions after moving their main effects into the single-feature terms above.")
-    for pair in sorted(result.pairs, key=lambda p: -p.discrepancy):
+    for pair in sorted(result.pairs, key=lambda p: -p.discrepancy_sq):
         chart(plots.pair_heatmaps_figure(pair),
               f"Three heatmaps for the pair {pair.name}: student, outcome model and their difference"
               f"{' (differs)' if pair.differs else ''}.")

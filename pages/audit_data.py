@@ -13,6 +13,7 @@ from ui.audit_state import current_spec, mapping, select_source
 from ui.audit_view import go_to, show_problems
 from ui.feedback import follow_job, show_input_error, show_job_error
 from ui.jobs import start_job
+from ui.markup import md
 from ui.navigation import page_for
 
 MAX_MB = st.get_option("server.maxUploadSize")
@@ -52,11 +53,11 @@ def _fetch(*, progress):
 
 source = current()
 if choice in SYNTHETIC:
-    st.markdown(f":material/science: {DATASETS[choice]} The truth is known, so you can check the audit against it.")
+    st.markdown(f"{DATASETS[choice]} The truth is known, so you can check the audit against it.")
     if source is None or source.choice != choice:
         _use(builtin_source, choice)
 elif choice == "compas":
-    st.markdown(f":material/gavel: {DATASETS['compas']}")
+    st.markdown(DATASETS["compas"])
     fetch, local = st.columns(2, gap="large")
     with fetch:
         if compas_cached():
@@ -102,7 +103,7 @@ frame = dataset.frame
 
 # --- 2. preview -----------------------------------------------------------
 st.subheader("2 · Preview")
-st.markdown(f"**{source.label}**: {len(frame):,} rows × {frame.shape[1]} columns · sha256 `{source.sha256[:12]}…`",
+st.markdown(f"**{md(source.label)}**: {len(frame):,} rows × {frame.shape[1]} columns · sha256 `{source.sha256[:12]}…`",
             help=f"The full checksum is recorded in the report, so the audit can be reproduced: {source.sha256}")
 st.dataframe(frame.head(PREVIEW_ROWS), height=210, hide_index=True)
 if len(frame) > PREVIEW_ROWS:
@@ -179,13 +180,13 @@ errors = [p for p in problems if p.severity == "error"]
 if errors:
     st.error(f"**Fix {len(errors)} problem{'s' * (len(errors) > 1)} above before running.**", icon=":material/block:")
     st.stop()
-st.success(f"Ready: {len(frame):,} rows, score **{spec.score}**, outcome **{spec.outcome}**, "
+st.success(f"Ready: {len(frame):,} rows, score **{md(spec.score)}**, outcome **{md(spec.outcome)}**, "
            f"{len(spec.features)} features. Calibration: **{spec.calibration}**"
            + (" (the score is already a probability)." if spec.calibration == "none" else "."), icon=":material/check_circle:")
 run, check = st.columns(2)
 with run:
     if st.button("Run the audit", icon=":material/play_arrow:", type="primary", key=keys.AUDIT_DATA_RUN,
-                 help="Fits the student and the outcome model with the current settings (fast preset unless changed)."):
+                 help="Fits the student and the outcome model with the current settings (the validated default preset unless changed)."):
         start_run(source, dataset, spec)
         st.switch_page(page_for("audit-compare").path)
 with check:

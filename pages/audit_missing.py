@@ -28,15 +28,14 @@ def _cell(c) -> str:
 
 table = pd.DataFrame({
     "Correlation": [c.method.capitalize() for c in test.signed],
-    "Signed residuals: estimate (95% interval)": [_cell(c) for c in test.signed],
-    "Absolute residuals: estimate (95% interval)": [_cell(c) for c in test.absolute],
+    "Estimate (95% interval)": [_cell(c) for c in test.signed],
 }).set_index("Correlation")
 st.subheader("Residual correlations")
 st.table(table)
 st.caption(f"{test.n_rows:,} held-out rows; intervals from {test.n_bootstrap:,} bootstrap resamples"
            + (f" of {test.bootstrap_rows:,} rows" if test.bootstrap_rows != test.n_rows else "")
-           + ". Signed residuals are the headline; absolute residuals ask whether both models are *unsure* "
-             "about the same people, whatever the direction.")
+           + ". Both residuals are on the probability scale. Absolute residuals are not shown: their correlation "
+             "is positive even when nothing is missing, so it would prove nothing.")
 
 chart(plots.residual_figure(test),
       "Scatter of held-out rows: the score left unexplained by the features (x) against the outcome left "

@@ -6,6 +6,7 @@ import streamlit as st
 from ui.audit_cache import report_files
 from ui.audit_state import cli_command
 from ui.audit_view import require_result, stale_notice
+from ui.markup import md, md_list
 
 st.title("Report")
 st.markdown("One self-contained HTML file with every chart and table of this audit. It opens offline in any "
@@ -17,9 +18,9 @@ files = report_files(key, result)
 flagged = [t.name for t in result.ranking() if t.differs]
 summary = st.container(border=True)
 summary.markdown(
-    f"**{source.label}** · {result.data.rows:,} rows · score **{result.spec.score}** vs outcome "
-    f"**{result.spec.outcome}**  \n"
-    + (f":material/flag: Differs: **{', '.join(flagged)}**" if flagged else ":material/check_circle: No term differs")
+    f"**{md(source.label)}** · {result.data.rows:,} rows · score **{md(result.spec.score)}** vs outcome "
+    f"**{md(result.spec.outcome)}**  \n"
+    + (f"⚑ Differs: **{md_list(flagged)}**" if flagged else "✓ No term differs")
     + f" · {'Likely' if result.missing.likely_missing else 'No clear sign of'} missing features"
 )
 

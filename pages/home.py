@@ -17,7 +17,7 @@ st.markdown(
 audit, wavelet = st.columns(2, gap="large")
 
 with audit:
-    st.header(":material/balance: Audit a risk score")
+    st.header("Audit a risk score")
     st.markdown(
         "A risk score such as COMPAS is made by a model nobody outside can inspect. "
         "We only have past scores and what really happened. Distill Studio:\n"
@@ -37,7 +37,7 @@ with audit:
                "COMPAS is one more click on the Data page.")
 
 with wavelet:
-    st.header(":material/waves: Distill a wavelet")
+    st.header("Distill a wavelet")
     st.markdown(
         "A neural network reads signals, but which parts of a signal does it use? "
         "Distill Studio learns a **wavelet**, a small set of filters that break a signal into pieces, "

@@ -12,7 +12,7 @@ from ui.wavelet_charts import distill_live, loss_terms
 from ui.wavelet_data import current_source
 from ui.wavelet_forms import DISTILL_DEFAULTS, distill_form, saved
 from ui.wavelet_runs import collect, current_result, current_sweep, current_teacher, request_distill, request_sweep
-from ui.wavelet_views import teacher_summary, validity_badges
+from ui.wavelet_views import show_warnings, teacher_summary, validity_badges
 
 st.title("Distill")
 st.caption("Step 2 of 4 · Learn a wavelet whose few largest coefficients carry what the teacher network uses.")
@@ -64,11 +64,21 @@ if ready and done is not None and done["teacher_key"] == st.session_state.get(ke
     result = done["result"]
     d = result.downstream
     metric = "R²" if d.metric == "r2" else "accuracy"
-    st.success(f"**Distilled** in {result.timings.get('distill', 0):.0f} s. A linear model on the top "
-               f"{d.top_k} coefficients per level reaches held-out {metric} **{d.awd:.3f}** "
-               f"(teacher {d.teacher:.3f}, initial {result.settings.wavelet} {d.init_wavelet:.3f}, "
-               f"without the network (γ = 0) {d.gamma0:.3f}).",
-               icon=":material/check_circle:")
+    summary = (f"**Distilled** in {result.timings.get('distill', 0):.0f} s. A linear model on the "
+               f"{d.top_k} largest coefficients of each level (the paper's features) reaches held-out {metric} "
+               f"**{d.awd:.3f}** (initial {result.settings.wavelet} {d.init_wavelet:.3f}, without the network "
+               f"(γ = 0) {d.gamma0:.3f}, teacher {d.teacher:.3f}, linear model on the raw signals "
+               f"{result.baselines.get('linear', float('nan')):.3f}).")
+    if result.warnings:
+        st.markdown(summary)  # the numbers, without a success box: the warnings say what they mean
+        show_warnings(result.warnings)
+    else:
+        st.success(summary, icon=":material/check_circle:")
+    if result.psi_distance:
+        moved = result.psi_distance["to_truth"] < result.psi_distance["init_to_truth"]
+        st.markdown(f"Moved **{'toward' if moved else 'away from'}** the true wavelet "
+                    f"({result.dataset['truth']['wavelet']}): ψ distance {result.psi_distance['init_to_truth']:.2f} "
+                    f"→ {result.psi_distance['to_truth']:.2f}.")
     st.page_link(page_for("wavelet-explore").path, label="Next: explore what the network looks at",
                  icon=":material/arrow_forward:")
     validity_badges(result.validity)
@@ -106,5 +116,5 @@ if ready:
             show_job_error(sweep_job)
         elif current_sweep() is not None:
             best = current_sweep().best
-            st.success(f"Sweep done: γ = {best.gamma:g} scores best ({best.cv_score:.3f}). See Explore.",
-                       icon=":material/check_circle:")
+            st.info(f"Sweep done: γ = {best.gamma:g} scores best ({best.cv_score:.3f}, cross-validated on the "
+                    "training signals). See Explore.", icon=":material/info:")

@@ -5,11 +5,13 @@ import streamlit as st
 
 from core.wavelets import plots
 from core.wavelets.reconstruct import DEFAULT_SCOPE, SCOPES
+from core.wavelets.verdicts import ANSWER_SHARE, answer_changed
 from ui import keys
 from ui.charts import chart
 from ui.wavelet_charts import loss_terms
 from ui.wavelet_runs import collect, current_sweep, require_result
-from ui.wavelet_views import downstream_table, sample_view, teacher_summary, validity_badges
+from ui.wavelet_views import (downstream_table, position_table, sample_view, show_warnings, teacher_summary,
+                              validity_badges)
 
 SCOPE_NAMES = {"overall": "whole signal", "level": "each level"}
 
@@ -25,6 +27,7 @@ s = result.settings
 teacher_summary(source, teacher)
 st.caption(f"Distilled from {s.wavelet}, {s.levels} levels, {s.mode} mode, λ = {s.lam:g}, γ = {s.gamma:g}, "
            f"{s.epochs} epochs, {s.parametrization} parametrization.")
+show_warnings(result.warnings)
 validity_badges(result.validity)
 
 st.subheader("What the network looks at")
@@ -41,18 +44,25 @@ top_k = right.slider("How many (k)", 1, cap, min(s.top_k, cap),
 row = int(test_rows[pick - 1])
 rec = sample_view(st.session_state[keys.WAVELET_RESULT], row, int(top_k), scope, source.dataset.X[row], result,
                   teacher.model)
-gap = abs(rec.teacher_output_distilled - rec.teacher_output)
-spread = float(np.std(result.teacher_prediction)) or 1.0
-verdict = ("almost the same answer, so these few coefficients carry what the network uses"
-           if gap < 0.25 * spread else "a different answer, so the network also uses coefficients left out; "
-           "try a larger k")
+scale = result.answer_scale
+changed = answer_changed(rec, scale)
+yardstick = "the target's SD" if result.dataset["task"] == "regression" else "the SD of the network's output"
+verdict = (f"a different answer (gap above {ANSWER_SHARE:g} × {yardstick}, {ANSWER_SHARE * scale:.3g}), so the "
+           "network also uses coefficients left out; try a larger k" if changed else
+           f"an answer within {ANSWER_SHARE:g} × {yardstick} ({ANSWER_SHARE * scale:.3g}) of its answer on the "
+           "original")
 st.caption("Keeping the k most attributed coefficients of the whole signal shows only what the network reads; "
            "keeping k at each level also keeps the smooth approximation, so the pink line looks like a blurred copy.")
-st.markdown(
+signal_text = (
     f"**Signal {row}** (target {result.y[row]:.3g}). The network answers **{rec.teacher_output:.3g}** on the "
     f"original (black) and **{rec.teacher_output_distilled:.3g}** on the pink signal, rebuilt from only "
-    f"{rec.n_kept} of {sum(result.coeff_lengths)} wavelet coefficients: {verdict}. The pink line is the part of "
-    f"the signal the network looks at.")
+    f"{rec.n_kept} of {sum(result.coeff_lengths)} wavelet coefficients: {verdict}.")
+if result.dataset["task"] == "regression" and abs(rec.teacher_output - result.y[row]) > ANSWER_SHARE * scale:
+    signal_text += " The network's own answer is far from the target on this signal, so neither is a good guide."
+if changed:
+    st.warning(signal_text, icon=":material/warning:")
+else:
+    st.markdown(signal_text + " The pink line is the part of the signal the network looks at.")
 chart(plots.reconstruction_figure(rec),
       f"Signal {row}: the original (black), rebuilt from all coefficients (green, dashed), and rebuilt from the "
       f"{rec.n_kept} most attributed coefficients (pink).")
@@ -64,7 +74,7 @@ st.caption("Each row is one level; a coarse level has few coefficients, so each 
            "Red and blue are opposite signs; white is zero.")
 read = "; ".join(f"{name}: {', '.join(map(str, p))}" for name, p in zip(result.level_names, result.feature_positions))
 st.markdown(f"**Pink dots** mark the coefficients kept in the pink signal (this signal only). **Black squares** "
-            f"mark the {s.top_k} positions per level the linear model reads for every signal, chosen by the "
+            f"mark the {s.top_k} positions per level read by the position-aware comparison below, chosen by the "
             f"largest average attribution on the training signals — {read}.")
 truth = result.dataset.get("truth") or {}
 if "positions" in truth:
@@ -74,8 +84,14 @@ if "positions" in truth:
     if truth.get("levels") == s.levels and level is not None and level < len(result.feature_positions):
         found = sorted(result.feature_positions[level][:len(truth["positions"])])
         hits = len(set(found) & set(truth["positions"]))
-        answer += (f" The linear model's {len(found)} most attributed positions there are "
+        answer += (f" The {len(found)} most attributed positions there are "
                    f"{', '.join(map(str, found))}: {hits} of {len(truth['positions'])} match.")
+    if result.psi_distance:
+        dist = result.psi_distance
+        moved = "toward" if dist["to_truth"] < dist["init_to_truth"] else "away from"
+        answer += (f" The learned wavelet moved **{moved}** the true wavelet: ψ distance "
+                   f"{dist['init_to_truth']:.2f} → {dist['to_truth']:.2f} (L2 between ψ over shifts and time "
+                   "reversal, as in the AWD paper's simulation).")
     st.info(answer + " In the attribution heatmap, the network's attention should concentrate on that row.",
             icon=":material/lightbulb:")
 
@@ -90,11 +106,13 @@ with st.expander("Validity residuals compared with the initial wavelet", icon=":
 
 st.subheader("Is the wavelet a good student?")
 d = result.downstream
-st.markdown(f"A linear model reads {d.top_k} coefficients of each level at fixed positions (the black squares "
-            f"above) and is scored on {d.n_test:,} held-out signals, beside the same model on the initial "
-            f"{s.wavelet} wavelet, on a wavelet trained without the network (γ = 0), and the network itself. The "
-            f"*compression rate* is the share of coefficients that are both non-negligible and attributed: lower "
-            f"means the network's view is packed into fewer coefficients.")
+st.markdown(f"As in the AWD paper, a linear model reads the **{d.top_k} largest coefficients of each level** "
+            f"of every signal (wherever they sit) and is scored on {d.n_test:,} held-out signals, beside the same "
+            f"model on the initial {s.wavelet} wavelet, on a wavelet trained without the network (γ = 0), and the "
+            f"network itself. A linear model on the raw signals scores "
+            f"{result.baselines.get('linear', float('nan')):.3f}. The *compression rate* is the share of "
+            f"coefficients that are both non-negligible and attributed: lower means the network's view is packed "
+            f"into fewer coefficients.")
 st.dataframe(downstream_table(result), hide_index=True, width="stretch",
              column_config={"Compression rate": st.column_config.TextColumn(help=(
                  "Share of coefficients with |coefficient| and |attribution| above 1e-3; the network itself has "
@@ -103,6 +121,12 @@ pace = (f"{d.speedup:.1f}× faster than" if d.speedup >= 1 else f"{1 / d.speedup
 st.caption(f"Predicting all {d.n_test:,} held-out signals, the wavelet model (transform + linear model) is {pace} "
            f"the network on this machine.")
 chart(plots.downstream_figure(d), "Bar chart of the held-out score of each model.")
+if d.position_rows():
+    st.markdown(f"**A second comparison, by position:** the same model reads the coefficients at the {d.top_k} "
+                "most attributed positions of each level (the black squares), the same positions for every "
+                "signal. It rewards a wavelet that keeps *where* the network looks, which a fixed-position target "
+                "such as the simulation's favours.")
+    st.dataframe(position_table(result), hide_index=True, width="content")
 
 st.subheader("Training")
 chart(plots.loss_figure(result.loss_history, loss_terms(result.loss_history)),

@@ -26,13 +26,16 @@ DESCRIPTIONS = {
                     "comparison with the teacher. Opens offline in any browser."),
     "filters.json": ("Filter bank", "application/json", ":material/data_object:",
                      "The four filters. Load with `w = pywt.Wavelet('awd', filter_bank=(d['dec_lo'], d['dec_hi'], "
-                     "d['rec_lo'], d['rec_hi']))`, then `pywt.wavedec(x, w, mode=d['mode'], level=d['levels'])`."),
+                     "d['rec_lo'], d['rec_hi']))`, then `pywt.wavedec(x, w, mode=d['mode'], level=d['recipe_level'])`: "
+                     "a level PyWavelets accepts for these signals without warning (`recipe_note` says when it is "
+                     "below the distilled depth `levels`, and how to get that too)."),
     "features.csv": ("Distilled features", "text/csv", ":material/table:",
-                     f"One row per signal: split, target, teacher prediction and the learned wavelet's coefficients "
-                     f"at the {result.settings.top_k} most attributed positions of each level (the linear "
-                     "model's inputs), ready for any model."),
+                     f"One row per signal: split, target, teacher prediction and the paper's distilled features: "
+                     f"the {result.settings.top_k} largest coefficients of each level of the learned wavelet "
+                     "(`cD3_top1` is the largest of detail level 3), the linear model's inputs, ready for any model."),
     "metrics.json": ("Metrics", "application/json", ":material/monitoring:",
-                     "Scores, validity residuals, final losses and timings (schema wavelet-metrics/1)."),
+                     "Scores of both feature sets, the linear baseline, warnings, validity residuals, the ψ distance "
+                     "to a known true wavelet, final losses and timings (schema wavelet-metrics/1)."),
 }
 for name, (label, mime, icon, text) in DESCRIPTIONS.items():
     with st.container(border=True):
@@ -46,13 +49,14 @@ s = result.settings
 if result.dataset["name"] in DATASETS:  # the app generates built-in signals with seed 0
     data_args = ["--dataset", result.dataset["name"], "--n", str(result.dataset["n_signals"]), "--data-seed", "0"]
 else:
-    data_args = ["--data", result.dataset["name"], "--target", result.dataset["target_name"],
+    # "--flag=value": a file or column name that starts with "-" stays a value
+    data_args = [f"--data={result.dataset['name']}", f"--target={result.dataset['target_name']}",
                  "--length", str(result.dataset["length"])]
 command = ["python", "-m", "core", "wavelets", *data_args, "--teacher", s.teacher,
            "--teacher-epochs", str(s.teacher_epochs), "--teacher-hidden", str(s.teacher_hidden), "--wavelet", s.wavelet, "--levels", str(s.levels),
            "--mode", s.mode, "--lam", f"{s.lam:g}", "--gamma", f"{s.gamma:g}", "--epochs", str(s.epochs),
            "--trim", s.trim, "--parametrization", s.parametrization, "--top-k", str(s.top_k),
-           "--seed", str(s.seed), "--out", "awd-out"]
+           "--lr", f"{s.lr:g}", "--seed", str(s.seed), "--threads", str(s.threads or 1), "--out", "awd-out"]
 st.markdown("**The same run from the command line:**")
 st.code(shlex.join(command), language="bash", wrap_lines=True)
 st.caption("It writes the same four files into `awd-out/`, with the same signals, split, teacher and wavelet "

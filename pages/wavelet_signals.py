@@ -5,15 +5,17 @@ import streamlit as st
 from core.errors import InputError
 from core.io import digest
 from core.wavelets import plots
-from core.wavelets.datasets import DATASETS, MIN_SIGNALS
+from core.wavelets.datasets import DATASETS, MAX_LENGTH, MIN_SIGNALS
 from ui import keys
 from ui.feedback import follow_job, show_input_error, show_job_error
+from ui.markup import md
 from ui.navigation import page_for
 from ui.charts import chart
 from ui.wavelet_charts import preview_figure, teacher_live
 from ui.wavelet_data import MAX_UPLOAD_MB, builtin_source, current_source, table_columns, upload_source
 from ui.wavelet_forms import TEACHER_DEFAULTS, saved, teacher_form
 from ui.wavelet_runs import collect, current_teacher, request_teacher
+from ui.wavelet_views import teacher_verdict
 
 BUILTIN, UPLOAD = "Built-in task", "Upload a file"
 DEMO_SIGNALS = 2000  # demo click to distilled wavelet in ~15 s on an idle 2-core machine, ~1 min under load
@@ -56,7 +58,7 @@ if kind == UPLOAD:
             guess = (named or columns[-1:] or [None])[0]
             target = left.selectbox("Target column", columns, index=columns.index(guess),
                                     help="What the network learns to predict.") if columns else None
-            length = right.number_input("Resample every signal to (samples, 0 = longest)", 0, 100_000, 0, step=8,
+            length = right.number_input("Resample every signal to (samples, 0 = longest)", 0, MAX_LENGTH, 0, step=8,
                                         help="Signals of different lengths are stretched linearly to this length.")
             source, notes = upload_source(data, upload.name, target, int(length) or None)
             for note in notes:
@@ -65,7 +67,7 @@ if kind == UPLOAD:
             show_input_error(error)
     elif previous is not None and previous.builtin is None:
         source = previous
-        st.caption(f"Using **{previous.label}**, uploaded earlier. Upload another file to replace it.")
+        st.caption(f"Using **{md(previous.label)}**, uploaded earlier. Upload another file to replace it.")
     else:
         st.info("Upload a file, or switch to a built-in task.", icon=":material/upload_file:")
 else:
@@ -83,12 +85,12 @@ if source is None:
     st.stop()
 
 data = source.dataset
-st.markdown(data.description)
+st.markdown(md(data.description, 0))  # an upload's description holds its file name
 cols = st.columns(4)
 cols[0].metric("Signals", f"{data.n_signals:,}")
 cols[1].metric("Samples per signal", data.length)
 cols[2].metric("Task", data.task)
-cols[3].metric("Target", data.target_name)
+cols[3].metric("Target", md(data.target_name))  # metric values render markdown
 for note in data.notes:
     st.caption(note)
 chart(preview_figure(data), f"Line chart of the first signals of {source.label}, and the distribution of the target.")
@@ -96,7 +98,9 @@ if data.truth and "positions" in data.truth:
     t = data.truth
     st.info(f"**The known answer.** The target is built from {t['wavelet']} coefficients "
             f"{', '.join(map(str, t['positions']))} of {t['level_name']}. A good distilled wavelet should make "
-            f"those few coefficients carry what the network uses.", icon=":material/lightbulb:")
+            f"those few coefficients carry what the network uses. The target is linear in the signal, so a "
+            f"linear model on the raw signals is hard to beat here: the point is to recover the wavelet.",
+            icon=":material/lightbulb:")
 
 st.subheader("2 · Teacher network")
 st.markdown("The teacher is the black box: a neural network trained to predict the target from the raw signal. "
@@ -120,15 +124,16 @@ entry = current_teacher()
 if entry is not None and entry["data_key"] == source.key and not (teacher_job and teacher_job.running):
     teacher = entry["teacher"]
     metric = METRIC_NAMES.get(teacher.metric, teacher.metric)
-    st.success(f"**Teacher ready:** {teacher.kind.upper()} with held-out {metric} "
-               f"**{teacher.test_score:.3f}** on {len(teacher.test_index):,} signals it never saw "
-               f"({len(teacher.history)} epochs, {teacher.seconds:.1f} s).", icon=":material/check_circle:")
+    teacher_verdict(teacher)
     left, right = st.columns([2, 1])
     with left:
         chart(plots.teacher_loss_figure(teacher.history),
               f"Teacher training and validation loss per epoch; held-out {metric} {teacher.test_score:.3f}.")
     with right:
-        st.metric(f"Held-out {metric}", f"{teacher.test_score:.3f}")
+        st.metric(f"Held-out {metric}", f"{teacher.test_score:.3f}",
+                  help="A linear model on the raw signals (ridge, penalty chosen by cross-validation) scores "
+                       + (f"{teacher.baseline:.3f}" if teacher.baseline is not None else "—")
+                       + " on the same held-out signals.")
         st.page_link(page_for("wavelet-distill").path, label="Next: distill a wavelet", icon=":material/arrow_forward:")
 elif entry is not None and entry["data_key"] != source.key:
     st.info("The trained teacher belongs to other signals. Train one for these signals.", icon=":material/info:")

@@ -43,3 +43,17 @@ def test_held_out_reliability_uses_other_rows():
 def test_none_keeps_probabilities():
     cal = ScoreCalibrator(method="none", epsilon=0.01).fit([0.0, 0.5, 1.0], [0, 1, 1])
     assert np.allclose(cal.predict_proba([0.0, 0.3, 1.0]), [0.01, 0.3, 0.99])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_isotonic_never_maps_to_exactly_zero_or_one(seed):
+    rng = np.random.default_rng(seed)
+    x = np.repeat(np.arange(1, 11), 100).astype(float)
+    y = (rng.random(1000) < (x / 12) ** 2).astype(float)
+    y[x <= 2], y[x == 10] = 0, 1  # pure blocks at both ends
+    cal = ScoreCalibrator("isotonic", epsilon=1e-9).fit(x, y)
+    p = cal.predict_proba(np.arange(1, 11.0))
+    n_low = 200 if p[0] == p[1] else 100
+    assert p[0] == pytest.approx(0.5 / (n_low + 1))  # the half-count rule, tied to the block's size
+    assert 0 < p.min() and p.max() < 1 and p[-1] == pytest.approx(1 - 0.5 / 101)
+    assert np.all(np.diff(p) >= 0)

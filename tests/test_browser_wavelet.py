@@ -64,6 +64,11 @@ def test_wavelet_demo_end_to_end(page, app_url, tmp_path):
     page.get_by_text("Teacher ready").wait_for(timeout=LONG)
     wait_for_app(page)
     _no_exception(page)
+    # The simulation's target is linear in the signal, so a small teacher scores below ridge on the raw
+    # signals: the app must say so in a warning box, not a green one.
+    warning_boxes = page.locator("[data-testid='stAlertContentWarning']")
+    assert warning_boxes.filter(has_text="weaker than a linear model").count() == 1
+    assert page.locator("[data-testid='stAlertContentSuccess']").filter(has_text="Teacher ready").count() == 0
     _shot(page, "wavelet-1-signals-and-teacher")
 
     page.get_by_role("link", name="Next: distill a wavelet").click()
@@ -77,6 +82,9 @@ def test_wavelet_demo_end_to_end(page, app_url, tmp_path):
     page.get_by_role("link", name="Next: explore what the network looks at").wait_for(timeout=LONG)
     wait_for_app(page)
     _no_exception(page)
+    # Each warning of the result is a warning box, and no green "Distilled" box claims success.
+    assert warning_boxes.filter(has_text="below a linear model on the raw signals").count() == 1
+    assert page.locator("[data-testid='stAlertContentSuccess']").filter(has_text="Distilled").count() == 0
     _shot(page, "wavelet-3-distilled")
 
     page.get_by_role("link", name="Next: explore what the network looks at").click()

@@ -159,7 +159,7 @@ def test_psi_distance_is_min_over_circular_shifts_and_time_reversal():
     from core.wavelets.filters import initial_filter, make_wavelet, psi_distance
 
     def psi(name):
-        p = np.asarray(make_wavelet(initial_filter(name)).wavefun(level=5)[1])
+        p = np.asarray(make_wavelet(initial_filter(name)).wavefun(level=5)[1])  # flagged orthogonal: (phi, psi, x)
         return p / np.linalg.norm(p)
 
     for other in ("sym5", "coif2"):  # same and different filter lengths

@@ -110,3 +110,6 @@ def test_validity_report_flags_a_broken_filter():
     bad = validity_report(np.asarray(pywt.Wavelet("db5").rec_lo) * 1.1)
     assert not bad.valid and bad.norm > 0.05 and bad.pr_error > 0.05
     assert make_wavelet(pywt.Wavelet("db5").rec_lo).orthogonal
+    # The flag is set only when validity passes: PyWavelets treats it as a fact.
+    assert not make_wavelet(np.asarray(pywt.Wavelet("db5").rec_lo) * 1.1).orthogonal
+    assert not make_wavelet(pywt.Wavelet("db5").rec_lo, validity=bad).orthogonal

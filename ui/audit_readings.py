@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 
-from core.audit.shapes import MISSING_LABEL, TermShape
+from core.audit.shapes import TermShape
+from core.audit.words import term_sentence
+from ui.markup import md
 
 
 def fidelity_reading(r2: float, rmse: float) -> str:
@@ -33,20 +35,8 @@ def accuracy_reading(auc: float, log_loss: float, brier: float, base_rate: float
 
 
 def term_reading(term: TermShape) -> str:
-    """Where the two models disagree on one term, in words."""
-    if not term.differs:
-        return (f"**{term.name}**: no material difference. The score uses it about as much as outcomes justify "
-                f"(average gap {term.discrepancy:.2f} log-odds, 95% interval {term.discrepancy_low:.2f} to "
-                f"{term.discrepancy_high:.2f}).")
-    idx = [i for i, g in enumerate(term.grid) if g != MISSING_LABEL]
-    worst = max(idx, key=lambda i: abs(term.difference[i])) if idx else 0
-    where = term.grid[worst]
-    where = f"{where:.3g}" if isinstance(where, float) else str(where)
-    direction = "higher" if term.difference[worst] > 0 else "lower"
-    return (f"**{term.name} differs**: on {term.differs_share:.0%} of rows the score treats it differently from "
-            f"what outcomes justify. The largest gap is at {term.name} = {where}, where the score's risk is "
-            f"{abs(term.difference[worst]):.2f} log-odds {direction} than the outcomes support "
-            f"(odds ×{math.exp(abs(term.difference[worst])):.2f}).")
+    """Where the two models disagree on one term, in words (direction, odds ×, interval; from core)."""
+    return term_sentence(term, markdown=True)
 
 
 def shape_alt(term: TermShape, truth: bool, bags: bool, side_by_side: bool = False) -> str:
@@ -63,7 +53,7 @@ def calibration_gap_reading(cal, group: str) -> str:
     """How far predicted probabilities sit from observed rates for one group, after calibration."""
     table = cal.table("after", group)
     if table is None or not table.count:
-        return f"**{group}**: no held-out rows."
+        return f"**{md(group)}**: no held-out rows."
     n = sum(table.count)
     predicted = sum(m * c for m, c in zip(table.mean_score, table.count)) / n
     observed = sum(r * c for r, c in zip(table.observed_rate, table.count)) / n
@@ -73,5 +63,5 @@ def calibration_gap_reading(cal, group: str) -> str:
         overall = "on average the calibrated score matches what happened"
     else:
         overall = f"on average the calibrated score **{'over' if gap > 0 else 'under'}-predicts by {abs(gap):.0%} points**"
-    return (f"**{group}** ({n:,} rows): {overall} (predicted {predicted:.0%}, observed {observed:.0%}); "
+    return (f"**{md(group)}** ({n:,} rows): {overall} (predicted {predicted:.0%}, observed {observed:.0%}); "
             f"bins miss by {spread:.0%} points on average.")

@@ -18,6 +18,7 @@ import streamlit as st
 from core.audit.datasets import COMPAS_FILE, AuditDataset, cache_dir, load_dataset
 from core.io import digest, read_table
 from ui import keys
+from ui.memory import UPLOADS
 
 UPLOAD = "upload"
 SYNTHETIC = ("synthetic-biased", "synthetic-hidden-feature", "synthetic-clean")
@@ -76,9 +77,13 @@ def _builtin(name: str, sha256_hint: str, _data: bytes | None) -> AuditDataset:
         return load_dataset(name, source=path)
 
 
-@st.cache_data(show_spinner="Reading the file…", max_entries=8)
 def _uploaded(sha256: str, filename: str, _data: bytes) -> pd.DataFrame:
-    return read_table(_data, filename)
+    # bounded in bytes across sessions (ui.memory); a shallow copy so no page can alter the cached table
+    def build() -> pd.DataFrame:
+        with st.spinner("Reading the file…"):
+            return read_table(_data, filename)
+
+    return UPLOADS.get_or_build(("audit-table", sha256, filename), build).copy(deep=False)
 
 
 def compas_cached() -> bool:

@@ -16,16 +16,15 @@ from dataclasses import replace
 import streamlit as st
 
 from core.audit.datasets import AuditDataset
-from core.audit.spec import PRESETS, AuditSpec
+from core.audit.spec import DEFAULT_PRESET, PRESETS, AuditSpec
 from ui import keys
 from ui.audit_source import Source
 
 PRESET_LABELS = {
-    "fast": "Fast",
-    "default": "Default",
+    "fast": "Fast (preview)",
+    "default": "Default (validated)",
     "precise": "Precise",
 }
-DEFAULT_PRESET = "fast"
 DATA_SEED = 0  # the app generates synthetic scenarios with this seed (the CLI's --data-seed default)
 
 
@@ -100,19 +99,20 @@ def cli_command(source: Source, spec: AuditSpec) -> str:
     """The ``python -m core audit`` command that writes the very same report as this run."""
     import shlex
 
+    from core.audit.cli import join_names
     from ui.audit_source import UPLOAD
 
-    preset = next((n for n, p in PRESETS.items()
-                   if all(getattr(spec, k) == v for k, v in p.items() if k not in ("outer_bags", "interactions"))),
-                  "default")
+    preset = spec.preset
     if source.choice == UPLOAD:
-        args = ["--data", source.filename]
+        name = source.filename
+        args = [f"--data=./{name}"] if name.startswith("-") else ["--data", name]
     else:
         args = ["--dataset", source.choice] + (["--source", source.filename] if source.data is not None else [])
-    args += ["--score", spec.score, "--outcome", spec.outcome]
+    # "--flag=value" keeps a name that starts with "-" a value; join_names escapes commas inside names
+    args += [f"--score={spec.score}", f"--outcome={spec.outcome}"]
     if spec.positive is not None:
-        args += ["--positive", str(spec.positive)]
-    args += ["--features", ",".join(spec.features), "--protected", ",".join(spec.protected)]
+        args += [f"--positive={spec.positive}"]
+    args += [f"--features={join_names(spec.features)}", f"--protected={join_names(spec.protected)}"]
     if not spec.protected_as_features:
         args.append("--protected-only")
     args += ["--calibration", spec.calibration, "--preset", preset, "--interactions", str(spec.interactions),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.audit.validate import Problem
+from ui.markup import md, md_list
 from ui.navigation import page_for
 
 
@@ -14,9 +15,9 @@ def show_problems(problems: list[Problem], field: str) -> None:
         if p.field != field:
             continue
         if p.severity == "error":
-            st.error(f"**{p.problem}**  \n{p.fix}", icon=":material/error:")
+            st.error(f"**{md(p.problem, 0)}**  \n{md(p.fix, 0)}", icon=":material/error:")
         else:
-            st.warning(f"**{p.problem}**  \n{p.fix}", icon=":material/warning:")
+            st.warning(f"**{md(p.problem, 0)}**  \n{md(p.fix, 0)}", icon=":material/warning:")
 
 
 def go_to(url_path: str, label: str, icon: str = ":material/arrow_forward:") -> None:
@@ -48,7 +49,7 @@ def require_data():
     dataset = load(source)
     errors = [p for p in problems(source.sha256, dataset.frame, current_spec()) if p.severity == "error"]
     if errors:
-        st.error(f"**{errors[0].problem}**  \n{errors[0].fix}", icon=":material/error:")
+        st.error(f"**{md(errors[0].problem, 0)}**  \n{md(errors[0].fix, 0)}", icon=":material/error:")
         go_to("audit-data", "Fix it on the Data page")
         st.stop()
     return source, dataset
@@ -75,7 +76,7 @@ def stale_notice(key: str, source) -> None:
     else:
         before, after = json.loads(shown_json), json.loads(now.split(":", 1)[1])
         changed = [k for k in after if before.get(k) != after[k]]
-        why = "other settings (" + ", ".join(changed) + ")"
+        why = "other settings (" + md_list(changed) + ")"
     st.warning(f"**These results come from {why}.** Press **Run** on *Student vs outcome* to update them.",
                icon=":material/history:")
 

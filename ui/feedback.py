@@ -7,21 +7,23 @@ from typing import Callable
 import streamlit as st
 
 from core.errors import InputError
+from core.progress import eta_seconds, format_duration
 from ui.jobs import Job, error_message
+from ui.markup import md
 
 
 def show_input_error(error: InputError) -> None:
     """Show a bad-input error as the problem in bold, then the fix."""
-    st.error(f"**{error.problem}**  \n{error.fix}", icon=":material/error:")
+    st.error(f"**{md(error.problem, 0)}**  \n{md(error.fix, 0)}", icon=":material/error:")
 
 
 def show_job_error(job: Job) -> None:
     """Show why a finished job has no result, and what to do next."""
     problem, fix = error_message(job.error)
     if job.cancelled:
-        st.warning(f"**{problem}** {fix}", icon=":material/cancel:")
+        st.warning(f"**{md(problem, 0)}** {md(fix, 0)}", icon=":material/cancel:")
     else:
-        st.error(f"**{problem}**  \n{fix}", icon=":material/error:")
+        st.error(f"**{md(problem, 0)}**  \n{md(fix, 0)}", icon=":material/error:")
 
 
 def follow_job(key: str, *, details: Callable[[Job], None] | None = None, interval: float = 0.5) -> Job | None:
@@ -45,7 +47,11 @@ def follow_job(key: str, *, details: Callable[[Job], None] | None = None, interv
     def panel() -> None:
         current: Job = st.session_state[key]
         if current.running:
-            st.progress(min(max(current.fraction, 0.0), 1.0), text=f"{current.message} · {current.elapsed:.0f} s")
+            eta = eta_seconds(current.fraction, current.elapsed)
+            own = current.message.endswith(" left")  # the step already states its time left
+            left = f" · about {format_duration(eta)} left" if eta is not None and not own else ""
+            st.progress(min(max(current.fraction, 0.0), 1.0),
+                        text=f"{md(current.message, 0)} · {format_duration(current.elapsed)}{left}")
             if details is not None:
                 details(current)
             st.button("Cancel", icon=":material/stop:", key=f"{key}.cancel", on_click=current.cancel)

@@ -96,5 +96,7 @@ def error_message(error: Exception) -> tuple[str, str]:
         return error.problem, error.fix
     if isinstance(error, Cancelled):
         return "The run was cancelled.", "Change the settings if you like and run again."
-    return (f"The run failed: {type(error).__name__}: {error}",
-            "Try the fast preset or fewer rows; if it keeps failing, report it with the settings you used.")
+    if isinstance(error, MemoryError):
+        return ("The run ran out of memory.", "Use fewer rows (a random sample) or the fast preset.")
+    return (f"The run failed unexpectedly: {type(error).__name__}: {str(error)[:300]}",
+            "The input checks missed something: please report it with the settings you used.")

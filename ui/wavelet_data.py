@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.io import digest, read_table
+from core.io import digest, read_columns
 from core.wavelets.datasets import DATASETS, SignalDataset, load_signals, read_signals
 from ui import keys
+from ui.memory import UPLOADS
 from ui.wavelet_store import make_key
 
 MAX_UPLOAD_MB = 50
@@ -38,14 +39,19 @@ def builtin_dataset(name: str, n: int | None = None, seed: int = 0) -> SignalDat
     return load_signals(name, n=n, random_state=seed)
 
 
-@st.cache_data(show_spinner="Reading the file…", max_entries=4)
 def uploaded_dataset(data_digest: str, _data: bytes, filename: str, target: str | None,
                      length: int | None) -> tuple[SignalDataset, tuple[str, ...]]:
-    """Parse an upload once per (digest, options); returns the dataset and any warnings."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        dataset = read_signals(_data, filename, target=target, length=length)
-    return dataset, tuple(str(w.message) for w in caught)
+    """Parse an upload once per (digest, options); returns the dataset and any warnings.
+
+    Cached in :data:`ui.memory.UPLOADS`, bounded in bytes across sessions.
+    """
+    def build() -> tuple[SignalDataset, tuple[str, ...]]:
+        with st.spinner("Reading the file…"), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            dataset = read_signals(_data, filename, target=target, length=length)
+        return dataset, tuple(str(w.message) for w in caught)
+
+    return UPLOADS.get_or_build(("signals", data_digest, filename, target, length), build)
 
 
 def builtin_source(name: str, n: int | None = None, seed: int = 0) -> Source:
@@ -94,4 +100,4 @@ def table_columns(data_digest: str, _data: bytes, filename: str) -> list[str]:
     """
     if filename.lower().endswith(".npz"):
         return []
-    return [str(c) for c in read_table(_data, filename).columns]
+    return [str(c) for c in read_columns(_data, filename)]

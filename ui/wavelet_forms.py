@@ -13,16 +13,18 @@ import streamlit as st
 
 from core.wavelets.distiller import PARAMETRIZATIONS, TRIM_PATHS
 from core.wavelets.filters import orthogonal_wavelet_names
+from core.wavelets.settings import WaveletSettings
 from core.wavelets.teachers import TEACHER_KINDS
 from ui import keys
 
-TEACHER_DEFAULTS: dict[str, Any] = dict(teacher="mlp", teacher_epochs=40, teacher_hidden=32, seed=0)
+_CORE = WaveletSettings()  # the one set of defaults, shared with the CLI
+TEACHER_DEFAULTS: dict[str, Any] = dict(teacher=_CORE.teacher, teacher_epochs=_CORE.teacher_epochs,
+                                        teacher_hidden=_CORE.teacher_hidden, seed=_CORE.seed)
 
-# Demo defaults. On `simulation`, starting from sym5 (not the true db5) shows the
-# wavelet change and beat its start downstream; the lattice keeps it exactly valid
-# at any γ. 30 epochs (the engine's default) on the demo's signals: see bench/bench_wavelet_demo.py.
-DISTILL_DEFAULTS: dict[str, Any] = dict(wavelet="sym5", levels=4, mode="zero", lam=1e-4, gamma=1.0, epochs=30,
-                                        trim="precomputed", parametrization="lattice", top_k=6)
+# What the distillation form shows; λ, γ, lr and epochs are the core's (see WaveletSettings for why).
+DISTILL_DEFAULTS: dict[str, Any] = dict(wavelet=_CORE.wavelet, levels=_CORE.levels, mode=_CORE.mode, lam=_CORE.lam,
+                                        gamma=_CORE.gamma, epochs=_CORE.epochs, trim=_CORE.trim,
+                                        parametrization=_CORE.parametrization, top_k=_CORE.top_k)
 
 TEACHER_NAMES = {"mlp": "MLP (dense layers)", "cnn": "CNN (1-D convolutions)", "lstm": "LSTM (recurrent)"}
 TRIM_NAMES = {"precomputed": "precomputed (fast, exact)", "autograd": "autograd (through the network, slow)"}

@@ -1,6 +1,7 @@
 """Start, follow and collect the two long runs: training a teacher and distilling.
 
-Each run goes on a background :class:`ui.jobs.Job`; its result is stored under
+Each run goes on a background :class:`ui.jobs.Job`, whose thread waits for the engine
+working in a process of its own (``ui.wavelet_process``); its result is stored under
 a key made of the data digest and every setting (``ui.wavelet_store``), so the
 same request twice reuses the stored result instead of training again.
 """
@@ -14,6 +15,7 @@ import streamlit as st
 from core.wavelets import pipeline, sweep
 from ui import keys
 from ui.jobs import Job, start_job
+from ui.wavelet_process import run_in_process
 from ui.wavelet_store import harvest, make_key, recall
 
 TEACHER_JOB_NAME = "teacher"
@@ -77,12 +79,14 @@ def current_sweep():
 
 
 def _train(key: str, data_key: str, dataset, settings: dict[str, Any], progress) -> tuple[str, dict]:
-    teacher = pipeline.train_teacher(dataset, pipeline.WaveletSettings(**settings), progress=progress)
+    teacher = run_in_process(pipeline.train_teacher, dataset, pipeline.WaveletSettings(**settings),
+                             progress=progress)
     return key, dict(data_key=data_key, settings=settings, teacher=teacher)
 
 
 def _distill(key: str, t_key: str, dataset, teacher, settings: dict[str, Any], progress) -> tuple[str, dict]:
-    result = pipeline.distill(dataset, teacher, pipeline.WaveletSettings(**settings), progress=progress)
+    result = run_in_process(pipeline.distill, dataset, teacher, pipeline.WaveletSettings(**settings),
+                            progress=progress)
     return key, dict(teacher_key=t_key, settings=settings, result=result)
 
 
@@ -124,10 +128,11 @@ def _sweep(key: str, t_key: str, dataset, teacher, settings: dict[str, Any], gam
            progress) -> tuple[str, dict]:
     s = pipeline.WaveletSettings(**settings)
     truth = dataset.truth or {}
-    found = sweep.sweep(dataset.X[teacher.train_index], dataset.y[teacher.train_index], teacher.model,
-                        task=dataset.task, lams=[s.lam], gammas=gammas, wavelet=s.wavelet, levels=s.levels, mode=s.mode,
-                        epochs=s.epochs, lr=s.lr, batch_size=s.batch_size, parametrization=s.parametrization,
-                        top_k=s.top_k, reference=truth.get("wavelet"), random_state=s.seed, progress=progress)
+    found = run_in_process(sweep.sweep, dataset.X[teacher.train_index], dataset.y[teacher.train_index],
+                           teacher.model, task=dataset.task, lams=[s.lam], gammas=gammas, wavelet=s.wavelet,
+                           levels=s.levels, mode=s.mode, epochs=s.epochs, lr=s.lr, batch_size=s.batch_size,
+                           parametrization=s.parametrization, top_k=s.top_k, reference=truth.get("wavelet"),
+                           random_state=s.seed, threads=s.threads, progress=progress)
     return key, dict(teacher_key=t_key, settings=settings, sweep=found)
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 from core.wavelets import plots, report
 from core.wavelets.filters import Validity
 from core.wavelets.reconstruct import result_reconstruction
+from ui.markup import md
 
 METRIC_NAMES = {"r2": "R²", "accuracy": "accuracy"}
 
@@ -18,9 +19,29 @@ def metric_name(metric: str) -> str:
 
 def teacher_summary(source, teacher) -> None:
     """One line naming the signals and the teacher in use."""
-    st.markdown(f"**Signals:** {source.label} ({source.dataset.n_signals:,} × {source.dataset.length}) · "
+    st.markdown(f"**Signals:** {md(source.label)} ({source.dataset.n_signals:,} × {source.dataset.length}) · "
                 f"**Teacher:** {teacher.kind.upper()}, held-out {metric_name(teacher.metric)} "
                 f"{teacher.test_score:.3f}")
+
+
+def teacher_verdict(teacher) -> None:
+    """"Teacher ready" in green, or as a warning when a linear model on the raw signals does better."""
+    metric = metric_name(teacher.metric)
+    text = (f"{teacher.kind.upper()} with held-out {metric} **{teacher.test_score:.3f}** on "
+            f"{len(teacher.test_index):,} signals it never saw ({len(teacher.history)} epochs, {teacher.seconds:.1f} s)")
+    if getattr(teacher, "below_baseline", False):
+        st.warning(f"**Teacher ready, but weaker than a linear model:** {text}; a linear model on the raw signals "
+                   f"scores {teacher.baseline:.3f}. Distilling this network cannot show more than that linear "
+                   "model does.", icon=":material/warning:")
+    else:
+        base = f"; a linear model on the raw signals scores {teacher.baseline:.3f}" if teacher.baseline is not None else ""
+        st.success(f"**Teacher ready:** {text}{base}.", icon=":material/check_circle:")
+
+
+def show_warnings(warnings) -> None:
+    """One warning box per warning of a result (``WaveletResult.warnings``)."""
+    for w in warnings:
+        st.warning(w["message"], icon=":material/warning:")
 
 
 def validity_badges(validity: Validity) -> None:
@@ -40,6 +61,11 @@ def validity_badges(validity: Validity) -> None:
 def downstream_table(result) -> pd.DataFrame:
     """Score, coefficients read, compression rate and prediction time of each model (the report's table)."""
     return report.downstream_table(result.downstream, result.dataset.get("length"))
+
+
+def position_table(result) -> pd.DataFrame:
+    """The position-aware comparison (``downstream.positions_*``), as display strings."""
+    return report.position_table(result.downstream)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

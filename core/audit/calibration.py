@@ -6,6 +6,12 @@ logit can be compared with an outcome model on the same scale. The methods:
 
 - ``none``: the score already is a probability; it is only clipped.
 - ``isotonic``: the step function of isotonic regression (pool adjacent violators).
+  A block whose rows all share one outcome would map to exactly 0 or 1, a
+  log-odds of -inf or +inf (about -6.9 after clipping) with great leverage
+  on the student. Such a block of ``n`` rows gets ``0.5 / (n + 1)`` (or one
+  minus it) instead: the Jeffreys-style half-count, so the shrinkage falls
+  as the block grows. The neighbouring block caps it, so the map stays
+  monotone.
 - ``platt``: a logistic regression on the score (a straight line in log-odds).
 - ``spline``: a penalised B-spline in log-odds, fitted by penalised logistic
   regression; the penalty grows until the curve is monotone, as in the
@@ -72,6 +78,7 @@ class ScoreCalibrator:
             from sklearn.isotonic import IsotonicRegression
 
             self.model_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(x, y, sample_weight)
+            self.levels_ = _shrink_extreme_blocks(self.model_, x, sample_weight)
         elif self.method == "platt":
             self.centre_, self.scale_ = float(x.mean()), float(x.std() or 1.0)
             self.coef_ = _penalised_logistic(((x - self.centre_) / self.scale_)[:, None], y,
@@ -110,12 +117,30 @@ class ScoreCalibrator:
         if self.method == "none":
             p = x
         elif self.method == "isotonic":
-            p = self.model_.predict(x)
+            p = np.interp(x, self.model_.X_thresholds_, self.levels_)
         elif self.method == "platt":
             p = expit(self.coef_[0] + self.coef_[1] * (x - self.centre_) / self.scale_)
         else:
             p = expit(self.spline_.transform(x[:, None]) @ self.coef_[1:] + self.coef_[0])
         return np.clip(p, self.epsilon, 1.0 - self.epsilon)
+
+
+def _shrink_extreme_blocks(model, x, sample_weight=None) -> np.ndarray:
+    """Isotonic levels at ``model.X_thresholds_`` with 0 and 1 blocks moved to 0.5/(n+1) and 1 - 0.5/(n+1)."""
+    levels = np.asarray(model.y_thresholds_, float).copy()
+    fitted = model.predict(x)
+    w = np.ones(len(x)) if sample_weight is None else np.asarray(sample_weight, float)
+    inner = levels[(levels > 0) & (levels < 1)]
+    for extreme, sign in ((0.0, 1.0), (1.0, -1.0)):
+        hit = levels == extreme
+        if not hit.any():
+            continue
+        n = float(w[fitted == extreme].sum())
+        value = extreme + sign * 0.5 / (n + 1.0)
+        if inner.size:  # never cross the neighbouring block
+            value = min(value, inner.min()) if extreme == 0.0 else max(value, inner.max())
+        levels[hit] = value
+    return levels
 
 
 def _penalised_logistic(basis, y, penalty, lam, n_iter=50):

@@ -47,9 +47,12 @@ class TrueShape:
     grid : tuple
         Numbers (continuous) or category labels.
     black_box : tuple of float
-        The black box's log-odds contribution at each grid point.
+        What the scaled student should show: the black box's effect as the
+        audit can see it (the additive projection of its calibrated score,
+        put on the outcome's scale), in log-odds.
     outcome : tuple of float
-        The contribution to the true outcome log-odds.
+        What the outcome model should show: the additive projection of the
+        true outcome probability, integrated over any hidden feature.
     """
 
     feature: str
@@ -238,78 +241,34 @@ def compas_frame(data: bytes) -> pd.DataFrame:
 
 # --- synthetic scenarios ----------------------------------------------------
 
-def _f_age(x):
-    return 1.6 * np.exp(-(x - 18) / 12.0) - 0.4
-
-
-def _f_priors(x):
-    return 0.9 * np.log1p(x)
-
-
-_CHARGE = {"felony": 0.35, "misdemeanour": -0.2, "other": 0.0}
-_HIDDEN_WEIGHT = 1.2
-_BIAS_WEIGHT = 0.8
+BUILT_IN_SCENARIOS = {
+    "clean": {},
+    "hidden-feature": {"hidden_weight": 1.0},
+    "biased": {"bias_weight": 0.8},
+}
 
 
 def make_synthetic(kind: str, *, n_rows: int = 5000, random_state: int = 0) -> AuditDataset:
-    """Generate a seeded scenario with known truth.
+    """Generate a seeded built-in scenario with known truth (see :mod:`core.audit.synthetic`).
 
-    Features: ``age`` (18-70), ``priors`` (count), ``charge`` (3 categories),
-    ``group`` (protected, "A"/"B"). The outcome's log-odds add a shape per
-    feature; ``group`` has no effect on outcomes. The black box publishes a
-    probability ``score``:
+    All three publish a probability score (calibration ``none``):
 
     - ``clean``: the black box uses the true log-odds (nothing hidden).
-    - ``hidden-feature``: a feature ``hidden`` (standard normal, independent of
-      the others) adds ``1.2 * hidden`` to both outcome and black box; it is
-      dropped from the table.
-    - ``biased``: the black box adds ``0.8`` log-odds for group "B", which
-      outcomes do not support. Its score is therefore not calibrated.
+    - ``hidden-feature``: a standard-normal feature ``hidden`` adds ``1.0 * hidden``
+      to both outcome and black box; the table lacks it.
+    - ``biased``: the black box adds 0.8 log-odds for group "B", which outcomes
+      do not support.
     """
-    if kind not in ("clean", "hidden-feature", "biased"):
+    from core.audit.synthetic import FEATURES, Scenario, simulate, table_digest, truth_shapes
+
+    if kind not in BUILT_IN_SCENARIOS:
         raise InputError(f"Unknown synthetic scenario '{kind}'.", "Use clean, hidden-feature or biased.", field="data")
-    rng = np.random.default_rng(random_state)
-    age = rng.integers(18, 71, n_rows).astype(float)
-    priors = rng.poisson(np.exp(rng.normal(0.3, 0.9, n_rows))).astype(float)
-    charge = rng.choice(list(_CHARGE), n_rows, p=[0.5, 0.35, 0.15])
-    group = rng.choice(["A", "B"], n_rows, p=[0.6, 0.4])
-    hidden = rng.standard_normal(n_rows)
-    parts = {"age": _f_age(age), "priors": _f_priors(priors), "charge": np.array([_CHARGE[c] for c in charge])}
-    base = -0.6 + sum(parts.values())
-    outcome_logit = base + (_HIDDEN_WEIGHT * hidden if kind == "hidden-feature" else 0.0)
-    bias = _BIAS_WEIGHT * (group == "B") if kind == "biased" else np.zeros(n_rows)
-    box_logit = outcome_logit + bias
-    y = (rng.random(n_rows) < 1.0 / (1.0 + np.exp(-outcome_logit))).astype(int)
-    score = np.round(1.0 / (1.0 + np.exp(-box_logit)), 4)
-    frame = pd.DataFrame({"age": age, "priors": priors, "charge": charge, "group": group, "score": score, "outcome": y})
-    truth = ScenarioTruth(
-        shapes=(
-            _true_numeric("age", _f_age, age, np.arange(18, 71, 1.0)),
-            _true_numeric("priors", _f_priors, priors, np.arange(0, max(priors.max(), 1) + 1)),
-            _true_categorical("charge", _CHARGE, charge, {}),
-            _true_categorical("group", {"A": 0.0, "B": 0.0}, group,
-                              {"B": _BIAS_WEIGHT} if kind == "biased" else {}),
-        ),
-        hidden_feature="hidden" if kind == "hidden-feature" else None,
-        biased_feature="group" if kind == "biased" else None,
-    )
+    scenario = Scenario(**BUILT_IN_SCENARIOS[kind])
+    frame = simulate(scenario, n_rows, random_state)
+    truth = ScenarioTruth(shapes=truth_shapes(scenario, frame),
+                          hidden_feature="hidden" if scenario.hidden_weight else None,
+                          biased_feature="group" if scenario.bias_weight else None)
     name = f"synthetic-{kind}"
-    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes()).hexdigest()
     return AuditDataset(name=name, frame=frame, score="score", outcome="outcome", positive=None,
-                        features=("age", "priors", "charge", "group"), protected=("group",), truth=truth,
-                        description=DATASETS[name], calibration="none", sha256=digest)
-
-
-def _true_numeric(name, f, values, grid) -> TrueShape:
-    centre = float(np.mean(f(values)))
-    curve = tuple(float(v) for v in f(grid) - centre)
-    return TrueShape(name, tuple(float(g) for g in grid), curve, curve)
-
-
-def _true_categorical(name, effects, values, bias) -> TrueShape:
-    levels = sorted(effects)
-    share = {lv: float(np.mean(values == lv)) for lv in levels}
-    out_c = sum(effects[lv] * share[lv] for lv in levels)
-    box_c = sum((effects[lv] + bias.get(lv, 0.0)) * share[lv] for lv in levels)
-    return TrueShape(name, tuple(levels), tuple(effects[lv] + bias.get(lv, 0.0) - box_c for lv in levels),
-                     tuple(effects[lv] - out_c for lv in levels))
+                        features=FEATURES, protected=("group",), truth=truth, description=DATASETS[name],
+                        calibration=scenario.calibration, sha256=table_digest(frame))

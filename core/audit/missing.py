@@ -1,9 +1,10 @@
 """The missing-feature test: do student and outcome model fail on the same rows?
 
-The student's residual (calibrated logit minus its prediction) is the part of
-the score that the audit features cannot explain; the outcome model's
-residual (outcome minus predicted probability) is the part of the outcome
-they cannot explain. If the black box saw something the data lacks that
+The student's residual (calibrated probability minus the student's
+probability) is the part of the score that the audit features cannot
+explain; the outcome model's residual (outcome minus predicted probability)
+is the part of the outcome they cannot explain. Both are on the probability
+scale. If the black box saw something the data lacks that
 also predicts outcomes, the two residuals correlate positively. Both come from
 held-out rows.
 
@@ -59,9 +60,7 @@ class MissingFeatureTest:
     bootstrap_rows : int
         Rows each resample draws (less than ``n_rows`` when subsampled).
     signed : tuple of Correlation
-        Pearson, Spearman, Kendall of the signed residuals (the headline).
-    absolute : tuple of Correlation
-        The same for absolute residuals (do both fail big on the same rows?).
+        Pearson, Spearman, Kendall of the signed residuals.
     likely_missing : bool
         Whether the signed Pearson and Spearman intervals both lie above 0.
     verdict : str
@@ -74,20 +73,18 @@ class MissingFeatureTest:
     n_bootstrap: int
     bootstrap_rows: int
     signed: tuple
-    absolute: tuple
     likely_missing: bool
     verdict: str
     student_residual: tuple
     outcome_residual: tuple
 
-    def get(self, method: str, absolute: bool = False) -> Correlation:
-        return next(c for c in (self.absolute if absolute else self.signed) if c.method == method)
+    def get(self, method: str) -> Correlation:
+        return next(c for c in self.signed if c.method == method)
 
     def to_dict(self) -> dict:
         out = {"residuals": "signed", "n_rows": self.n_rows, "bootstrap_resamples": self.n_bootstrap,
                "bootstrap_rows": self.bootstrap_rows, "likely_missing": self.likely_missing, "verdict": self.verdict}
         out.update({c.method: c.to_dict() for c in self.signed})
-        out["absolute"] = {c.method: c.to_dict() for c in self.absolute}
         return out
 
 
@@ -132,12 +129,17 @@ def bootstrap_correlations(x, y, *, n_bootstrap: int = 1000, max_rows: int = 20_
 
 def missing_feature_test(student_residual, outcome_residual, *, n_bootstrap: int = 1000,
                          max_rows: int = 20_000, random_state: int = 0) -> MissingFeatureTest:
-    """Correlate held-out residuals of the two models (signed and absolute)."""
+    """Correlate held-out residuals of the two models.
+
+    Both residuals should be on the probability scale (calibrated score minus
+    the student's probability; outcome minus the outcome model's). Absolute
+    residuals are not used: their correlation is positive even when nothing
+    is missing (both models err most where outcomes are least predictable),
+    so it has no null of zero.
+    """
     rs, ro = np.asarray(student_residual, float), np.asarray(outcome_residual, float)
     signed, used = bootstrap_correlations(rs, ro, n_bootstrap=n_bootstrap, max_rows=max_rows,
                                           random_state=random_state)
-    absolute, _ = bootstrap_correlations(np.abs(rs), np.abs(ro), n_bootstrap=n_bootstrap, max_rows=max_rows,
-                                         random_state=random_state + 1)
     pearson, spearman = signed[0], signed[1]
     likely = pearson.ci_low > 0 and spearman.ci_low > 0
     if likely:
@@ -156,7 +158,7 @@ def missing_feature_test(student_residual, outcome_residual, *, n_bootstrap: int
     rng = np.random.default_rng(random_state)
     show = np.sort(rng.choice(len(rs), min(len(rs), 5000), replace=False))
     return MissingFeatureTest(
-        n_rows=len(rs), n_bootstrap=n_bootstrap, bootstrap_rows=used, signed=signed, absolute=absolute,
+        n_rows=len(rs), n_bootstrap=n_bootstrap, bootstrap_rows=used, signed=signed,
         likely_missing=bool(likely), verdict=verdict,
         student_residual=tuple(rs[show].tolist()), outcome_residual=tuple(ro[show].tolist()),
     )

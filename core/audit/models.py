@@ -1,17 +1,33 @@
-"""Fitting the student and the outcome model on identical outer bags.
+"""Fitting the student and the outcome model bag by bag.
 
-Both models are EBMs with the same features, bins, pairs and settings. They
-share one ``bags`` matrix, so bag ``b`` of the student and bag ``b`` of the
-outcome model saw exactly the same rows; per-bag differences between the two
-are therefore paired, which is what the intervals in :mod:`core.audit.shapes`
-are built on. Pairs are purified per bag (functional ANOVA, Lengerich et al.
-2020) and their main-effect parts moved into the main terms, so a main effect
-means the same thing in both models.
+Both models are EBMs with the same features, bins, pairs and settings, fitted
+once per outer bag on the same rows (``bags``: +1 fitting row, -1 early
+stopping row). Everything that depends on the data is redone inside each bag,
+so the spread across bags carries it into every interval:
+
+- the calibration is refitted on the bag's fitting rows;
+- the *noise-matched* student (``student="matched"``, the default) is an EBM
+  classifier fitted to labels drawn from the bag's calibrated probabilities.
+  It sees labels as noisy as the real outcomes, so it stops early and is
+  shrunk like the outcome model, and with a feature missing from the table
+  it estimates the same marginal quantity. One uniform draw per row is shared
+  by all bags (common random numbers), so bags differ only where their
+  calibrations do;
+- the "as published" student (``student="logit"``) is an EBM regressor on the
+  bag's calibrated log-odds.
+
+Pairs are chosen once, before any bag, from the union of both targets' FAST
+rankings (``interpret.utils.measure_interactions`` against a main-effect
+offset), so a pair that only the score uses can be found. Pairs are purified
+per bag (functional ANOVA, Lengerich et al. 2020) and their main-effect parts
+moved into the main terms, so a main effect means the same in both models.
 """
 
 from __future__ import annotations
 
+import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,26 +36,58 @@ import pandas as pd
 from core.audit.spec import AuditSpec, auto_n_jobs
 
 VALIDATION_SHARE = 0.15  # rows of each bag kept out for early stopping
+# interpret warnings read and judged harmless here, matched by message.
+_HARMLESS = ("Missing values detected",)
 
 
 @dataclass
 class FittedModels:
-    """The two fitted EBMs and how they were fitted (mutable fitted state, not a result).
+    """The per-bag EBMs and how they were fitted (mutable fitted state, not a result).
 
     Attributes
     ----------
-    student : ExplainableBoostingRegressor
-    outcome : ExplainableBoostingClassifier
+    students, outcomes : list of EBM
+        One single-bag model of each kind per outer bag, pairs purified.
     bags : ndarray of int8, shape (n_train, outer_bags)
         +1 fitting row, -1 early-stopping row of each bag.
     fit_share : float
         Share of training rows each bag fits on (``m / n`` for the interval scaling).
+    pairs : list of tuple
+        Feature-index pairs both models fitted.
+    mimic : EBM regressor or None
+        With the noise-matched student: a regressor fitted once to the
+        calibrated log-odds, the closest copy of the score the features allow.
+        The missing-feature test uses its residuals; the matched students are
+        shrunk like the outcome model, and shared shrinkage would correlate
+        the two models' residuals although nothing is missing.
     """
 
-    student: object
-    outcome: object
+    students: list
+    outcomes: list
     bags: np.ndarray
     fit_share: float
+    pairs: list
+    mimic: object = None
+
+    def mimic_logit(self, X: pd.DataFrame) -> np.ndarray:
+        """Log-odds of the closest copy of the calibrated score (the mimic, else the bag-averaged student)."""
+        if self.mimic is not None:
+            return _raw_scores(self.mimic, X)
+        return self.student_logit(X).mean(axis=0)
+
+    def student_logit(self, X: pd.DataFrame) -> np.ndarray:
+        """Bag-averaged student log-odds for rows ``X``, shape (n_bags, n_rows)."""
+        return np.stack([_raw_scores(m, X) for m in self.students])
+
+    def outcome_logit(self, X: pd.DataFrame) -> np.ndarray:
+        """Per-bag outcome-model log-odds for rows ``X``, shape (n_bags, n_rows)."""
+        return np.stack([_raw_scores(m, X) for m in self.outcomes])
+
+
+def _raw_scores(model, X) -> np.ndarray:
+    if hasattr(model, "decision_function"):
+        return np.asarray(model.decision_function(X), float)
+    return np.asarray(model.predict(X), float)
 
 
 def prepare_features(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
@@ -72,40 +120,123 @@ def make_bags(y: np.ndarray, n_bags: int, rng: np.random.Generator) -> np.ndarra
     return bags
 
 
-def ebm_settings(spec: AuditSpec, n_rows: int | None = None) -> dict:
-    """EBM keyword arguments shared by both models (``n_rows``: training rows, for :func:`auto_n_jobs`)."""
-    return dict(outer_bags=spec.outer_bags, learning_rate=spec.learning_rate, max_bins=spec.max_bins,
+def ebm_settings(spec: AuditSpec) -> dict:
+    """EBM keyword arguments shared by both models and every bag (one bag, one thread per fit)."""
+    return dict(outer_bags=1, learning_rate=spec.learning_rate, max_bins=spec.max_bins,
                 max_interaction_bins=spec.max_interaction_bins, smoothing_rounds=spec.smoothing_rounds,
-                interaction_smoothing_rounds=spec.smoothing_rounds, max_rounds=spec.max_rounds,
-                n_jobs=auto_n_jobs(spec, n_rows), random_state=spec.random_state)
+                interaction_smoothing_rounds=spec.smoothing_rounds, max_rounds=spec.max_rounds, n_jobs=1)
 
 
-def fit_models(X: pd.DataFrame, target: np.ndarray, y: np.ndarray, spec: AuditSpec, progress=None) -> FittedModels:
-    """Fit the outcome model, then the student on the same bags and pairs.
+@contextmanager
+def _quiet():
+    """Silence only the interpret warnings listed in ``_HARMLESS``."""
+    with warnings.catch_warnings():
+        for text in _HARMLESS:
+            warnings.filterwarnings("ignore", message=f".*{text}.*", category=UserWarning)
+        yield
 
-    The outcome model chooses the pairs (FAST ranking on its residuals); the
-    student is given that same list, so every term exists in both models.
-    """
+
+def _fit_one(X, target, bag, kind, settings, pairs, seed):
+    """Fit one single-bag EBM (``kind``: "classifier" or "regressor") and purify its pairs."""
     from interpret.glassbox import ExplainableBoostingClassifier, ExplainableBoostingRegressor
+
+    cls = ExplainableBoostingClassifier if kind == "classifier" else ExplainableBoostingRegressor
+    with _quiet():
+        model = cls(interactions=list(pairs), random_state=seed, **settings)
+        model.fit(X, target, bags=bag[:, None])
+    purify_pairs(model)
+    return model
+
+
+def choose_pairs(X: pd.DataFrame, y: np.ndarray, y_student: np.ndarray, n_pairs: int, spec: AuditSpec) -> list:
+    """The ``n_pairs`` pairs ranked highest by either model's target, alternating between the two rankings.
+
+    Each ranking is FAST (``measure_interactions``) on the target against an
+    additive main-effect offset, so pairs are ranked by interaction, not by
+    the strength of their main effects.
+    """
+    if n_pairs <= 0 or X.shape[1] < 2:
+        return []
+    from interpret.utils import measure_interactions
+
+    from core.audit.additive import bin_codes, fit_additive_logistic
+
+    coded = [bin_codes(X[c].to_numpy()) for c in X.columns]
+    codes, levels = [c for c, _ in coded], [n for _, n in coded]
+    rankings = []
+    with _quiet():
+        for target in (y, y_student):
+            offset = fit_additive_logistic(codes, levels, target, ridge=1e-3).decision(codes)
+            ranked = measure_interactions(X, target.astype(int), init_score=offset, objective="log_loss",
+                                          max_interaction_bins=spec.max_interaction_bins)
+            rankings.append([tuple(sorted(p)) for p, _ in ranked])
+    chosen = []
+    for pair in (p for duo in zip(*rankings) for p in duo):
+        if pair not in chosen:
+            chosen.append(pair)
+        if len(chosen) == n_pairs:
+            break
+    return chosen
+
+
+def fit_models(X: pd.DataFrame, score: np.ndarray, y: np.ndarray, spec: AuditSpec, progress=None) -> FittedModels:
+    """Calibrate, draw the student's labels and fit both models in every bag.
+
+    Parameters
+    ----------
+    X : DataFrame
+        Training rows (prepared features).
+    score, y : ndarray
+        Raw score and 0/1 outcome of the same rows.
+    spec : AuditSpec
+    progress : callable, optional
+        ``progress(fraction, message, eta_s=...)`` after each fitted model.
+    """
+    from joblib import Parallel, delayed
+
+    from core.audit.calibration import ScoreCalibrator
 
     report = progress or (lambda *a, **k: None)
     rng = np.random.default_rng(spec.random_state)
-    bags = make_bags(y.astype(int), spec.outer_bags, rng)
-    settings = ebm_settings(spec, len(X))
-    report(0.0, "Fitting the outcome model on real outcomes")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        outcome = ExplainableBoostingClassifier(interactions=spec.interactions, **settings)
-        outcome.fit(X, y.astype(int), bags=bags)
-        pairs = [tuple(t) for t in outcome.term_features_ if len(t) == 2]
-        report(0.5, "Fitting the student on the calibrated score")
-        student = ExplainableBoostingRegressor(interactions=pairs, **settings)
-        student.fit(X, target, bags=bags)
-    _check_same_bins(student, outcome)
-    for model in (student, outcome):
-        purify_pairs(model)
+    y = y.astype(int)
+    bags = make_bags(y, spec.outer_bags, rng)
+    draw = rng.random(len(y))  # common random numbers for the noise-matched labels
+    report(0.0, "Calibrating the score in every bag")
+    targets = []
+    for b in range(spec.outer_bags):
+        fit_rows = bags[:, b] == 1
+        cal = ScoreCalibrator(method=spec.calibration, epsilon=spec.epsilon).fit(score[fit_rows], y[fit_rows])
+        p = cal.predict_proba(score)
+        targets.append((draw < p).astype(int) if spec.student == "matched" else np.log(p) - np.log1p(-p))
+    full = ScoreCalibrator(method=spec.calibration, epsilon=spec.epsilon).fit(score, y).predict_proba(score)
+    full_logit = np.log(full) - np.log1p(-full)
+    report(0.02, "Choosing pairs from both models' rankings")
+    pairs = choose_pairs(X, y, (draw < full).astype(int), spec.interactions, spec)
+    settings = ebm_settings(spec)
+    student_kind = "classifier" if spec.student == "matched" else "regressor"
+    jobs = []
+    for b in range(spec.outer_bags):
+        seed = spec.random_state * 1000 + b
+        jobs.append(delayed(_fit_one)(X, y, bags[:, b], "classifier", settings, pairs, seed))
+        jobs.append(delayed(_fit_one)(X, targets[b], bags[:, b], student_kind, settings, pairs, seed))
+    if spec.student == "matched":
+        jobs.append(delayed(_fit_one)(X, full_logit, bags[:, 0], "regressor", settings, pairs,
+                                      spec.random_state * 1000 + 999))
+    n_jobs = auto_n_jobs(spec, len(X))
+    models, start = [], time.perf_counter()
+    for i, model in enumerate(Parallel(n_jobs=n_jobs, return_as="generator")(jobs), start=1):
+        models.append(model)
+        elapsed = time.perf_counter() - start
+        eta = elapsed / i * (len(jobs) - i)
+        what = (f"bag {(i + 1) // 2} of {spec.outer_bags} ({'outcome model' if i % 2 else 'student'})"
+                if i <= 2 * spec.outer_bags else "the score's closest copy for the missing-feature test")
+        report(0.05 + 0.95 * i / len(jobs), f"Fitted {what}; about {eta:.0f} s left", eta_s=eta)
+    mimic = models.pop() if spec.student == "matched" else None
+    outcomes, students = models[0::2], models[1::2]
+    for model in students:
+        _check_same_bins(model, outcomes[0])
     fit_share = float((bags == 1).mean())
-    return FittedModels(student=student, outcome=outcome, bags=bags, fit_share=fit_share)
+    return FittedModels(students=students, outcomes=outcomes, bags=bags, fit_share=fit_share, pairs=pairs, mimic=mimic)
 
 
 def _check_same_bins(a, b) -> None:

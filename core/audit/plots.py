@@ -160,7 +160,7 @@ def _truth_traces(term: TermShape, truth, which=("black_box", "outcome"), show_l
     if "black_box" in which:
         traces.append(go.Scatter(x=tx, y=list(truth.black_box), mode="lines+markers" if term.kind != "continuous"
                                  else "lines", line=dict(color=theme.TRUTH, dash="dash"), marker=dict(symbol="x"),
-                                 name=f"{L['truth']} (black box)", legendgroup="truth_bb", showlegend=show_legend))
+                                 name=f"{L['truth']} (black box, outcome scale)", legendgroup="truth_bb", showlegend=show_legend))
     if "outcome" in which and (truth.outcome != truth.black_box or "black_box" not in which):
         traces.append(go.Scatter(x=tx, y=list(truth.outcome), mode="lines", line=dict(color=theme.TRUTH, dash="dot"),
                                  name=f"{L['truth']} (outcome)", legendgroup="truth_o", showlegend=show_legend))
@@ -250,7 +250,7 @@ def term_side_by_side_figure(term: TermShape, truth=None) -> go.Figure:
 
 
 def difference_figure(term: TermShape) -> go.Figure:
-    """Student minus outcome model for one term, with its paired 95% interval."""
+    """Scaled student minus outcome model for one term, with the simultaneous 95% band the flag uses."""
     keep = _x(term)
     fig = go.Figure()
     if term.kind == "continuous":
@@ -258,7 +258,7 @@ def difference_figure(term: TermShape) -> go.Figure:
 
         def y(v):
             return [v[i] for i in keep] + [v[keep[-1]]]
-        for tr in _band(x, y(term.difference_low), y(term.difference_high), theme.DIFFERENCE, L["interval"], "d"):
+        for tr in _band(x, y(term.band_low), y(term.band_high), theme.DIFFERENCE, L["band"], "d"):
             fig.add_trace(tr)
         fig.add_trace(go.Scatter(x=x, y=y(term.difference), mode="lines", line=dict(color=theme.DIFFERENCE,
                                  width=2.5, shape="hv"), name=L["difference"]))
@@ -268,8 +268,8 @@ def difference_figure(term: TermShape) -> go.Figure:
         fig.add_trace(go.Scatter(x=x, y=d, mode="markers", marker=dict(color=theme.DIFFERENCE, size=10),
                                  name=L["difference"], error_y=dict(
                                      type="data", symmetric=False,
-                                     array=[term.difference_high[i] - term.difference[i] for i in keep],
-                                     arrayminus=[term.difference[i] - term.difference_low[i] for i in keep])))
+                                     array=[term.band_high[i] - term.difference[i] for i in keep],
+                                     arrayminus=[term.difference[i] - term.band_low[i] for i in keep])))
     fig.add_hline(y=0, line=dict(color=theme.FLAG if term.differs else "#999", width=1, dash="dot"))
     fig.update_layout(**_layout(
         title=f"{term.name}: gap between the models ({term.differs_share:.0%} of rows show a material gap)",
@@ -297,18 +297,33 @@ def pair_heatmaps_figure(pair: PairShape) -> go.Figure:
 
 def discrepancy_ranking_figure(terms) -> go.Figure:
     """Terms ordered by how much the models disagree, with intervals; flagged terms highlighted."""
-    terms = sorted(terms, key=lambda t: t.discrepancy)
+    terms = sorted(terms, key=lambda t: (t.differs, t.discrepancy_sq))
     fig = go.Figure(go.Bar(
         y=[t.name for t in terms], x=[t.discrepancy for t in terms], orientation="h",
         marker_color=[theme.FLAG if t.differs else theme.DENSITY for t in terms],
         error_x=dict(type="data", symmetric=False, array=[t.discrepancy_high - t.discrepancy for t in terms],
                      arrayminus=[t.discrepancy - t.discrepancy_low for t in terms]),
+        text=[f"⚑ {L['flagged']}" if t.differs else "" for t in terms], textposition="outside",
         customdata=[[L["flagged"] if t.differs else L["not_flagged"], t.differs_share] for t in terms],
         hovertemplate="%{y}: %{x:.3f}<br>%{customdata[0]} (%{customdata[1]:.0%} of rows)<extra></extra>"))
     fig.update_layout(**_layout(
-        title="Where the score departs from the outcomes (red: material difference)",
+        title="Where the score departs from the outcomes (⚑ marks a material difference)",
         height=max(300, 28 * len(terms) + 120), xaxis_title=L["discrepancy"], showlegend=False))
     return fig
+
+
+def residuals_undefined(x, y) -> str | None:
+    """Why a correlation of residuals ``x`` and ``y`` is undefined, or None when it is defined."""
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if a.size < 3:
+        return "fewer than three held-out rows have residuals"
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return "some residuals are not finite numbers"
+    for what, v in (("student", a), ("outcome model", b)):
+        if np.ptp(v) <= 1e-12 * max(1.0, float(np.abs(v).max())):
+            return (f"the {what}'s residuals are all the same" + (" (zero: the features explain it exactly)"
+                                                                   if not np.abs(v).max() else ""))
+    return None
 
 
 def residual_figure(test: MissingFeatureTest) -> go.Figure:
@@ -321,13 +336,20 @@ def residual_figure(test: MissingFeatureTest) -> go.Figure:
     else:
         fig.add_trace(go.Scatter(x=x, y=y, mode="markers", marker=dict(color=theme.STUDENT, opacity=0.4, size=5),
                                  name="held-out row"))
-    if len(x) > 2:
-        slope, icpt = np.polyfit(x, y, 1)
-        xs = np.linspace(min(x), max(x), 2)
-        fig.add_trace(go.Scatter(x=xs, y=icpt + slope * xs, mode="lines", line=dict(color=theme.FLAG, width=2),
-                                 name="trend"))
+    undefined = residuals_undefined(x, y)
+    if len(x) > 2 and undefined is None:
+        try:
+            slope, icpt = np.polyfit(x, y, 1)
+        except (np.linalg.LinAlgError, ValueError):  # "SVD did not converge" on near-degenerate residuals
+            slope = icpt = None
+        if slope is not None and np.isfinite([slope, icpt]).all():
+            xs = np.linspace(min(x), max(x), 2)
+            fig.add_trace(go.Scatter(x=xs, y=icpt + slope * xs, mode="lines", line=dict(color=theme.FLAG, width=2),
+                                     name="trend"))
     p = test.get("pearson")
+    stat = (f"r = {p.estimate:.2f} [{p.ci_low:.2f}, {p.ci_high:.2f}]" if undefined is None
+            else "r is undefined")
     fig.update_layout(**_layout(
-        title=f"Do both models miss on the same people? r = {p.estimate:.2f} [{p.ci_low:.2f}, {p.ci_high:.2f}]",
+        title=f"Do both models miss on the same people? {stat}",
         height=420, xaxis_title=L["student_residual"], yaxis_title=L["outcome_residual"]))
     return fig

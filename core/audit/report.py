@@ -14,26 +14,27 @@ import pandas as pd
 
 from core.audit import plots
 from core.audit.pipeline import AuditResult
+from core.audit.words import headline, scale_sentence, term_sentence
 from core.io import atomic_output_dir, neutralise_formulas
 from core.report_html import Section, render_report
 
 INTERVAL_NOTE = (
-    "How the intervals are made: both models are fitted on the same outer bags (random 85% subsets of the "
-    "training rows). Each bag gives a paired pair of curves; the spread of their difference across bags, "
-    "scaled up by the delete-d jackknife factor sqrt(85/15) and a t quantile, gives a 95% interval. "
-    "What they do not promise: they are approximate and pointwise (not for a whole curve at once, nor "
-    "corrected for looking at many terms), they take the binning, the chosen pairs and the calibration as "
-    "given, and with few bags they are themselves noisy. A term is flagged as different when, on at least "
-    "{share:.0%} of the rows, the difference's interval excludes zero and the gap is at least {effect:g} log-odds."
+    "How the intervals are made: each of the outer bags (random 85% subsets of the training rows) recalibrates "
+    "the score, draws the student's labels and fits both models, so the spread across bags carries all of that. "
+    "The spread is scaled by the delete-d jackknife factor sqrt(85/15) and a t quantile for a pointwise 95% "
+    "interval. A term is flagged when a simultaneous 95% band for its whole curve (a max-t band across the term's "
+    "bins) excludes zero with a gap of at least {effect:g} log-odds on at least {share:.0%} of rows. The gaps are "
+    "measured after putting the student on the outcome model's scale (the overall factor above). How often this "
+    "is right is measured on scenarios with known truth: see 'How we know the verdicts hold' in the README. "
+    "The intervals take the binning and the chosen pairs as given."
 )
 
 
 CALIBRATION_NOTE = (
     "Calibration against outcomes softens a biased score: where part of the score does not predict outcomes, the "
-    "observed rate rises more slowly than the score, so every term of the student shrinks a little. A biased "
-    "term's gap then reads smaller than the black box's real reliance on it, and part of the gap shows up as "
-    "small gaps on other terms. Treat the gaps as lower bounds; calibration 'none' avoids this when the score "
-    "already is a probability."
+    "observed rate rises more slowly than the score, so every term of the student shrinks. The audit therefore "
+    "compares the two models after one overall rescaling (reported above, with its interval), so that this "
+    "shrinkage is not mistaken for a gap on every term."
 )
 
 
@@ -45,6 +46,13 @@ def _clean(value):
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
     return value
+
+
+def _setting_text(value) -> str:
+    """A setting as readers write it: lists joined by commas, no Python quoting or escaped newlines."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_setting_text(v) for v in value)
+    return " ".join(str(value).replace("\0", "").split()) if isinstance(value, str) else str(value)
 
 
 def metrics_json(result: AuditResult) -> str:
@@ -79,31 +87,35 @@ def shapes_csv(result: AuditResult) -> str:
 
 
 def _term_table(result: AuditResult) -> pd.DataFrame:
-    return pd.DataFrame([{"term": t.name, "gap (log-odds)": t.discrepancy, "95% low": t.discrepancy_low,
+    return pd.DataFrame([{"term": t.name, "differs": "yes" if t.differs else "no",
+                          "root-mean-square gap (log-odds)": t.discrepancy, "95% low": t.discrepancy_low,
                           "95% high": t.discrepancy_high, "share of rows with material gap": t.differs_share,
-                          "differs": "yes" if t.differs else "no"} for t in result.ranking()])
+                          "reading": term_sentence(t)} for t in result.ranking()])
 
 
 def report_html(result: AuditResult) -> str:
     """The self-contained audit report (offline, plots embedded)."""
     spec, m = result.spec, result.missing
     truth = result.truth
-    flagged = [t.name for t in result.ranking() if t.differs]
     summary = [
+        headline(result),
+        *(term_sentence(t) for t in result.flagged()),
+        scale_sentence(result.scale),
         f"The black-box score '{spec.score}' was compared with the real outcome '{spec.outcome}' on "
         f"{result.data.rows:,} rows ({result.data.rows_test:,} held out for checking).",
         f"The student mimics the calibrated score with R² = {result.fidelity.r2:.2f} on held-out rows; the "
         f"outcome model predicts outcomes with AUC = {result.accuracy.auc:.2f}.",
-        ("Terms where the score uses a feature differently from what outcomes justify: " + ", ".join(flagged) + "."
-         ) if flagged else "No term shows a material difference between the score and the outcomes.",
         m.verdict,
     ]
     sections = [Section("Summary", paragraphs=tuple(summary))]
     cal = result.calibration
     sections.append(Section(
         "1. Calibration",
-        paragraphs=(f"Method: {cal.method}. The score is turned into a probability of the outcome, fitted on "
-                    f"training rows only; reliability is shown on {cal.evaluated_on}.",),
+        paragraphs=((f"Method: none. The score is used as a probability as it is (only clipped away from 0 and 1); "
+                     f"reliability is shown on {cal.evaluated_on}.",) if cal.method == "none" else
+                    (f"Method: {cal.method}. The score is turned into a probability of the outcome, fitted on "
+                     f"training rows only (and refitted inside every bag for the intervals); reliability is shown "
+                     f"on {cal.evaluated_on}.",)),
         notes=(() if cal.method == "none" else (CALIBRATION_NOTE,)),
         figures=(plots.calibration_mapping_figure(cal), plots.reliability_figure(cal))
         + ((plots.reliability_by_group_figure(cal),) if spec.protected else ()),
@@ -119,8 +131,10 @@ def report_html(result: AuditResult) -> str:
     ))
     sections.append(Section(
         "3. Where the models differ",
-        paragraphs=("Each term's gap is the average absolute difference between the student and the outcome model "
-                    "over the rows (log-odds).",),
+        paragraphs=("Each term's gap is the root-mean-square difference over rows between the scaled student and "
+                    "the outcome model (log-odds), corrected for the upward bias that noise gives a squared gap; its "
+                    "interval contains 0 when the data cannot tell the two apart. Effects in the readings are odds "
+                    "ratios: odds ×1.50 means 50% higher odds.",),
         notes=(INTERVAL_NOTE.format(share=spec.material_share, effect=spec.min_effect),),
         tables=(_term_table(result),),
         figures=(plots.discrepancy_ranking_figure((*result.terms, *result.pairs)),),
@@ -138,17 +152,19 @@ def report_html(result: AuditResult) -> str:
                     "students tell different stories about that feature and it should be read with care.",),
         figures=tuple(term_figs),
     ))
-    corr = pd.DataFrame([{"residuals": kind, "method": c.method, "estimate": c.estimate, "95% low": c.ci_low,
-                          "95% high": c.ci_high} for kind, group in (("signed", m.signed), ("absolute", m.absolute))
-                         for c in group])
+    corr = pd.DataFrame([{"method": c.method, "estimate": c.estimate, "95% low": c.ci_low, "95% high": c.ci_high}
+                         for c in m.signed])
+    undefined = plots.residuals_undefined(m.student_residual, m.outcome_residual)
     sections.append(Section(
         "5. Missing-feature test",
-        paragraphs=(m.verdict, f"Held-out rows: {m.n_rows:,}; bootstrap: {m.n_bootstrap} resamples of "
-                    f"{m.bootstrap_rows:,} rows."),
+        paragraphs=((m.verdict,) if undefined is None else
+                    (f"The missing-feature test is undefined here: {undefined}, so a correlation of residuals "
+                     "has no meaning and no trend line is drawn.",))
+        + (f"Held-out rows: {m.n_rows:,}; bootstrap: {m.n_bootstrap} resamples of {m.bootstrap_rows:,} rows.",),
         tables=(corr,), figures=(plots.residual_figure(m),),
     ))
     sections.append(Section("6. Provenance", tables=(pd.DataFrame(
-        [{"setting": k, "value": str(v)} for k, v in result.spec.to_dict().items()]
+        [{"setting": k, "value": _setting_text(v)} for k, v in result.spec.to_dict().items()]
         + [{"setting": f"version: {k}", "value": v} for k, v in result.versions.items()]),)))
     meta = {"Data sha256": result.data.sha256, "Seed": str(spec.random_state),
             **({"Data seed": str(spec.data_seed)} if spec.data_seed is not None else {}),

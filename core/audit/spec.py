@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 CALIBRATION_METHODS = ("none", "isotonic", "platt", "spline")
+STUDENT_KINDS = ("matched", "logit")
+SCALE_METHODS = ("robust", "sd", "range", "none")
+DEFAULT_PRESET = "default"
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,17 @@ class AuditSpec:
         How scores become probabilities; "none" means they already are.
     epsilon : float
         Calibrated probabilities are clipped to ``[epsilon, 1 - epsilon]``.
+    student : {"matched", "logit"}
+        ``matched`` (default): an EBM classifier fitted to labels drawn from
+        the calibrated probabilities, so it is as noisy, and regularised as
+        much, as the outcome model. ``logit``: an EBM regressor on the
+        calibrated log-odds, as in the authors' pseudocode.
+    scale : {"robust", "sd", "range", "none"}
+        How the student is put on the outcome model's scale before comparing
+        (see :mod:`core.audit.scale`).
     interactions : int
-        Number of pair terms (0 = main effects only). The outcome model picks
-        them and the student uses the same pairs.
+        Number of pair terms (0 = main effects only), taken alternately from
+        both models' FAST rankings; both models fit the same pairs.
     outer_bags : int
         Outer bags shared by both models; intervals and stability come from them.
     learning_rate, max_bins, max_interaction_bins, smoothing_rounds :
@@ -50,8 +61,8 @@ class AuditSpec:
         Above this many held-out rows the correlation bootstrap uses a seeded
         random subsample of this size (stated in the result).
     material_share : float
-        A term ``differs`` when the difference's 95% interval excludes 0 on at
-        least this share of the data (weighted by how many rows fall there).
+        A term ``differs`` when the difference's simultaneous 95% band
+        excludes 0 on at least this share of the data (weighted by rows).
     min_effect : float
         ...and the difference there is at least this large (log-odds).
     n_jobs : int or None
@@ -63,6 +74,10 @@ class AuditSpec:
     data_seed : int or None
         Seed a synthetic scenario was generated with (provenance only, so the
         report says which data was audited); None for real data.
+    preset : str
+        Name of the preset the settings came from. Anything but the
+        validated default (this preset's settings, the matched student, the
+        robust scale) is a preview, and its verdict says so.
     """
 
     score: str
@@ -73,6 +88,8 @@ class AuditSpec:
     protected_as_features: bool = True
     calibration: str = "isotonic"
     epsilon: float = 1e-3
+    student: str = "matched"
+    scale: str = "robust"
     interactions: int = 3
     outer_bags: int = 14
     learning_rate: float = 0.02
@@ -88,6 +105,14 @@ class AuditSpec:
     n_jobs: int | None = None
     random_state: int = 0
     data_seed: int | None = None
+    preset: str = DEFAULT_PRESET
+
+    @property
+    def is_preview(self) -> bool:
+        """Whether these settings differ from the validated default (another preset, or a changed model setting)."""
+        validated = {**PRESETS[DEFAULT_PRESET], "student": "matched", "scale": "robust",
+                     "material_share": 0.10, "min_effect": 0.10}
+        return self.preset != DEFAULT_PRESET or any(getattr(self, k) != v for k, v in validated.items())
 
     def to_dict(self) -> dict:
         """JSON-safe dict of every setting."""
@@ -98,7 +123,7 @@ class AuditSpec:
 
     def with_preset(self, name: str) -> "AuditSpec":
         """Return a copy with the settings of preset ``name`` applied."""
-        return replace(self, **PRESETS[name])
+        return replace(self, **PRESETS[name], preset=name)
 
 
 # Worker start-up costs 1-2 s on 2 idle cores and 2-12 s on a busy machine, on every

@@ -158,6 +158,11 @@ def check_table(frame: pd.DataFrame, spec: AuditSpec) -> list[Problem]:
         problems.append(Problem("features", "No feature columns are left to explain the score.",
                                 "Choose at least one feature column."))
 
+    used = [spec.score, spec.outcome, *feats, *(c for c in spec.protected if c not in feats)]
+    problems += _cell_problems(frame, used, spec)
+    if any(p.severity == "error" for p in problems):
+        return problems
+
     raw_score = frame[spec.score]
     score = pd.to_numeric(raw_score, errors="coerce")
     bad = raw_score.notna() & score.isna()
@@ -201,6 +206,49 @@ def check_table(frame: pd.DataFrame, spec: AuditSpec) -> list[Problem]:
                                     "it leaks the answer and the comparison will be meaningless.",
                                     f"Remove '{name}' from the features.", "warning"))
     return sorted(problems, key=lambda p: p.severity != "error")
+
+
+_NESTED_TYPES = (list, tuple, dict, set, np.ndarray)
+
+
+def _cell_problems(frame: pd.DataFrame, columns: list[str], spec: AuditSpec) -> list[Problem]:
+    """Cells no model can use: lists or records, infinities, and dates given as the score."""
+    problems = []
+    for name in dict.fromkeys(columns):
+        col = frame[name]
+        field = ("score" if name == spec.score else "outcome" if name == spec.outcome
+                 else "protected" if name in spec.protected and name not in spec.features else "features")
+        if col.dtype == object:
+            nested = col.map(lambda v: isinstance(v, _NESTED_TYPES)).to_numpy(bool)
+            if nested.any():
+                problems.append(Problem(field, f"The column '{name}' holds lists or records, not single values "
+                                        f"({int(nested.sum()):,} cells).",
+                                        "Flatten it into one value per cell, or leave it out."))
+                continue
+        if name == spec.score and (pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_timedelta64_dtype(col)
+                                   or _holds_dates(col)):
+            problems.append(Problem("score", f"The score '{name}' holds dates or times, not risk scores.",
+                                    "Choose the column that holds the black box's numeric score."))
+            continue
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            values = col.to_numpy(dtype=float, na_value=np.nan)
+            inf = np.isinf(values)
+            if inf.any():
+                what = "score" if field == "score" else "column"
+                problems.append(Problem(field, f"The {what} '{name}' has {int(inf.sum()):,} infinite value(s) "
+                                        f"(e.g. {values[inf][0]:g}), which no model can use.",
+                                        "Replace them with finite numbers, or leave those cells empty "
+                                        "(rows without a score are left out; empty features are allowed)."))
+    return problems
+
+
+def _holds_dates(col: pd.Series) -> bool:
+    import datetime as dt
+
+    if col.dtype != object:
+        return False
+    head = col.dropna().head(50)
+    return len(head) > 0 and all(isinstance(v, (dt.date, dt.datetime, dt.time, pd.Timestamp)) for v in head)
 
 
 def _same_as_outcome(col: pd.Series, outcome: pd.Series, y: np.ndarray, usable: np.ndarray,

@@ -5,7 +5,7 @@ stays instant. Typical use::
 
     from core.wavelets import load_signals, WaveletSettings, train_teacher, distill, write_outputs
     data = load_signals("simulation")
-    settings = WaveletSettings(gamma=1.0)
+    settings = WaveletSettings()                           # the shared defaults
     teacher = train_teacher(data, settings, progress)      # TrainedTeacher
     result = distill(data, teacher, settings, progress)    # WaveletResult
     write_outputs(result, "out/")                          # filters.json, features.csv, report.html, metrics.json
@@ -25,18 +25,23 @@ objective   ``awd_loss`` and its terms (``TERMS``), the two TRIM paths.
 distiller   ``AdaptiveWaveletDistiller(...)``: fit(X, teacher, progress) -> filter_, wavelet_,
             loss_history_, validity_, epoch_seconds_; transform, inverse_transform, attributions.
             Progress details ``epoch, epochs, losses, history, seconds``.
-downstream  ``DownstreamResult`` (top_k, metric, awd, init_wavelet, gamma0, teacher,
-            compression_rate, compression_rate_init, compression_rate_gamma0, positions,
-            predict_seconds_student/teacher, n_test); ``distilled_features`` (values at the
-            top-k most attributed positions per level), ``attributed_positions``, ``position_features``.
+downstream  ``DownstreamResult`` (top_k, metric, awd, init_wavelet, gamma0, teacher: scores on the
+            paper's features; positions_awd/_init_wavelet/_gamma0: the position-aware comparison;
+            compression_rate*, positions, predict_seconds_student/teacher, n_test);
+            ``top_k_features`` (the paper's: top-k signed coefficients per level), ``distilled_features``
+            (values at the top-k most attributed positions per level), ``linear_baseline``.
+settings    ``WaveletSettings``: the one set of defaults of the app and the CLI (torch-free).
+threads     ``torch_threads(n)``: the engine's intra-op threads (1 by default), caller's setting restored.
+verdicts    ``collect_warnings``: the ``warnings`` of metrics.json, with their margins.
 reconstruct ``reconstruct_sample(signal, h, teacher, levels=, mode=, top_k=, scope=)`` -> ``Reconstruction``
             (signal, reconstruction, distilled, coefficients, attributions, kept, level_names, ...);
             ``result_reconstruction(result, signal, teacher, index=, top_k=, scope=)`` for a fitted result.
 sweep       ``sweep(X, y, teacher, task=, lams=, gammas=, ...)`` -> ``SweepResult`` (points, best).
 datasets    ``DATASETS``, ``load_signals(name, n=, random_state=)``, ``read_signals(bytes, filename,
             target=, length=)`` -> ``SignalDataset`` (X, y, task, name, description, target_name, truth, notes).
-pipeline    ``WaveletSettings``, ``train_teacher`` -> ``TrainedTeacher``, ``distill`` -> ``WaveletResult``
-            (``metrics()`` is metrics.json, schema ``wavelet-metrics/1``).
+pipeline    ``train_teacher`` -> ``TrainedTeacher`` (with the linear ``baseline``), ``distill`` ->
+            ``WaveletResult`` (``metrics()`` is metrics.json, schema ``wavelet-metrics/1``: baselines,
+            warnings, awd.psi_distance), ``make_distiller(settings)``.
 plots       Figure builders from records (see ``plots.__all__``).
 report      ``report_html(result)``, ``filters_json(result)``, ``features_csv(result)``,
             ``write_outputs(result, out_dir)``; ``output_texts`` (the four files, shared by CLI and app),
@@ -54,12 +59,15 @@ _EXPORTS = {
     "teachers": ["TeacherNet", "TEACHER_KINDS"],
     "objective": ["TERMS", "awd_loss"],
     "distiller": ["AdaptiveWaveletDistiller", "TRIM_PATHS", "PARAMETRIZATIONS", "teacher_gradients"],
-    "downstream": ["DownstreamResult", "top_k_features", "feature_names", "level_names", "compression_rate",
+    "downstream": ["DownstreamResult", "top_k_features", "linear_baseline", "feature_names", "level_names", "compression_rate",
                    "attributed_positions", "position_features", "distilled_features"],
     "reconstruct": ["Reconstruction", "reconstruct_sample", "result_reconstruction"],
     "sweep": ["SweepPoint", "SweepResult", "sweep"],
+    "threads": ["torch_threads", "DEFAULT_THREADS"],
+    "verdicts": ["collect_warnings", "CODES"],
     "datasets": ["SignalDataset", "DATASETS", "load_signals", "read_signals"],
-    "pipeline": ["WaveletSettings", "TrainedTeacher", "WaveletResult", "train_teacher", "distill", "SCHEMA"],
+    "settings": ["WaveletSettings"],
+    "pipeline": ["TrainedTeacher", "WaveletResult", "train_teacher", "distill", "SCHEMA"],
     "report": ["report_html", "filters_json", "features_csv", "write_outputs", "output_texts",
                "report_reconstructions", "downstream_table"],
 }

@@ -15,10 +15,26 @@ import pywt
 from core.errors import InputError, InputWarning
 from core.io import read_table
 
-__all__ = ["SignalDataset", "DatasetSpec", "DATASETS", "load_signals", "read_signals", "infer_task"]
+__all__ = ["SignalDataset", "DatasetSpec", "DATASETS", "load_signals", "read_signals", "infer_task", "check_settings",
+           "MAX_LENGTH", "MAX_SAMPLES", "MAX_SIGNALS"]
 
 MIN_SIGNALS = 20
 MIN_LENGTH = 4
+# Longest signal the engine takes. Up to 512 samples training uses a dense
+# length x length operator (0.32 GB of peak memory at 1,024 samples, 0.94 GB at
+# 2,048, about 4.2 GB at 4,096, measured), longer signals the convolution path,
+# whose memory grows with signals x samples: 25 x 100,000 samples ran in 0.92 GB
+# peak and 300 x 65,536 (19.7 million values) in 2.6 GB. 65,536 samples (2^16)
+# covers the recordings this tool is for; longer ones are resampled with --length.
+MAX_LENGTH = 65_536
+# Signals x samples read from a file or trained on, before and after resampling:
+# at about 130 bytes per value during a run (measured above), 10 million values
+# keep one run near 1.3 GB.
+MAX_SAMPLES = 10_000_000
+MAX_SIGNALS = 200_000
+# float32 training squares the signals: |x| up to 1e15 keeps sums of squares far below float32's 3.4e38.
+MAX_ABS = 1e15
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,7 +141,8 @@ DATASETS: dict[str, DatasetSpec] = {
     "simulation": DatasetSpec(
         "simulation", "AWD simulation (known answer)",
         "64 Gaussian samples per signal; y = 2 × (sum of three adjacent db5 detail coefficients at level 3, "
-        "positions 7–9) + N(0, 0.1²). The true wavelet is db5, so AWD should move toward it.",
+        "positions 7–9) + N(0, 0.1²). The true wavelet is db5: from sym5, AWD at the default settings "
+        "moves part of the way toward it (ψ distance 1.28 → about 1.13, 24 of 24 seeds measured).",
         "regression", 5000, 64, _simulation),
     "doppler_shift": DatasetSpec(
         "doppler_shift", "Doppler: where is it?",
@@ -160,6 +177,16 @@ def load_signals(name: str, *, n: int | None = None, random_state: int = 0) -> S
     n = spec.n if n is None else int(n)
     if n < MIN_SIGNALS:
         raise InputError(f"{n} signals are too few.", f"Ask for at least {MIN_SIGNALS}.", field="n")
+    if n > MAX_SIGNALS:
+        raise InputError(f"{n:,} signals are more than the {MAX_SIGNALS:,} this tool trains on in bounded memory.",
+                         f"Ask for at most {MAX_SIGNALS:,}.", field="n")
+    if n * spec.length > MAX_SAMPLES:
+        most = MAX_SAMPLES // spec.length
+        raise InputError(f"{n:,} signals of {spec.length} samples are more than the {MAX_SAMPLES:,} values this "
+                         "tool trains on in bounded memory.", f"Ask for at most {most:,} signals.", field="n")
+    if not 0 <= int(random_state) <= MAX_SEED:
+        raise InputError(f"The data seed {random_state} is out of range.", f"Use a seed from 0 to {MAX_SEED}.",
+                         field="data_seed")
     rng = np.random.default_rng(random_state)
     X, y, truth = spec.builder(n, rng)
     return SignalDataset(X=np.asarray(X, dtype=float), y=np.asarray(y), task=spec.task, name=name,
@@ -188,6 +215,11 @@ def _resample(row: np.ndarray, length: int) -> np.ndarray:
 def _clean_rows(rows: list[np.ndarray], length: int | None, notes: list[str]) -> np.ndarray:
     """Trim trailing NaN, fill inner gaps, and resample every row to one length."""
     cleaned, filled = [], 0
+    _check_values(rows)
+    if length is not None and not MIN_LENGTH <= int(length) <= MAX_LENGTH:
+        raise InputError(f"A resampling length of {length:,} samples is outside {MIN_LENGTH}–{MAX_LENGTH:,}.",
+                         f"Choose a length from {MIN_LENGTH} to {MAX_LENGTH:,} (memory grows with its square).",
+                         field="length")
     empty = [i for i, r in enumerate(rows) if not np.any(np.isfinite(r))]
     if empty:
         shown = ", ".join(str(i + 1) for i in empty[:5]) + (" …" if len(empty) > 5 else "")
@@ -206,6 +238,15 @@ def _clean_rows(rows: list[np.ndarray], length: int | None, notes: list[str]) ->
         cleaned.append(r)
     lengths = {r.size for r in cleaned}
     target_len = int(length) if length else max(lengths)
+    if len(rows) * target_len > MAX_SAMPLES:
+        raise InputError(f"{len(rows):,} signals × {target_len:,} samples = {len(rows) * target_len:,} values, more "
+                         f"than the {MAX_SAMPLES:,} this tool trains on in bounded memory.",
+                         "Use fewer signals or a shorter resampling length.", field="length")
+    if target_len > MAX_LENGTH:
+        raise InputError(f"The signals are {target_len:,} samples long; this tool trains on at most {MAX_LENGTH:,} "
+                         "(memory grows with the square of the length).",
+                         f"Resample them to at most {MAX_LENGTH:,} samples (--length {MAX_LENGTH} or the length "
+                         "selector), or cut them into shorter windows.", field="length")
     if target_len < MIN_LENGTH:
         raise InputError(f"The signals are only {target_len} samples long.",
                          f"Use signals of at least {MIN_LENGTH} samples, or a larger resampling length.", field="length")
@@ -216,6 +257,70 @@ def _clean_rows(rows: list[np.ndarray], length: int | None, notes: list[str]) ->
         warnings.warn(f"{filled} signal(s) had missing values inside; they were filled by linear interpolation.",
                       InputWarning, stacklevel=3)
     return np.stack([_resample(r, target_len) for r in cleaned])
+
+
+def _check_values(rows: list[np.ndarray]) -> None:
+    """Infinities and overflowing magnitudes are refused here, not mistaken for gaps."""
+    for i, r in enumerate(rows):
+        if np.isinf(r).any():
+            raise InputError(f"Signal {i + 1} holds an infinite value ({r[np.isinf(r)][0]:g} at sample "
+                             f"{int(np.argmax(np.isinf(r))) + 1}); an infinity is not a gap and cannot be filled in.",
+                             "Replace infinities with measurements, or leave those cells empty to mark gaps.",
+                             field="data")
+        big = np.abs(np.where(np.isfinite(r), r, 0.0)).max(initial=0.0)
+        if big > MAX_ABS:
+            raise InputError(f"Signal {i + 1} holds a value of magnitude {big:.3g}, beyond ±{MAX_ABS:g}, which "
+                             "overflows the network's single-precision arithmetic.",
+                             "Rescale the signals (e.g. divide by a constant or standardise them); only their "
+                             "shape matters.", field="data")
+
+
+def _check_npz_header(data: bytes, name: str) -> None:
+    """Check the declared shapes and dtypes of ``X`` and ``y`` before anything is decompressed."""
+    import zipfile
+
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise InputError(f"'{name}' is not a .npz archive (a .npz is a zip file of .npy arrays).",
+                         "Save it with np.savez(file, X=signals, y=targets), or upload the signals as CSV.",
+                         field="data")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = {Path(i.filename).stem: i for i in zf.infolist() if i.filename.endswith(".npy")}
+            if "X" not in members or "y" not in members:
+                raise InputError(f"'{name}' must hold arrays named 'X' and 'y' (it has "
+                                 f"{', '.join(sorted(members)) or 'none'}).",
+                                 "Save it with np.savez(file, X=signals, y=targets).", field="data")
+            headers = {}
+            for key in ("X", "y"):
+                with zf.open(members[key]) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                            else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read(fh, max_header_size=10_000)
+                headers[key] = (shape, dtype, members[key].file_size)
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged zip or .npy header
+        raise InputError(f"'{name}' is not a valid .npz file ({str(exc)[:200]}).",
+                         "Save it with np.savez(file, X=signals, y=targets).", field="data") from None
+    for key, (shape, dtype, size) in headers.items():
+        if dtype.hasobject:
+            raise InputError(f"{key} in '{name}' holds Python objects (a ragged or object array, stored as pickled "
+                             "data), which is not loaded for safety.",
+                             "Store signals as a 2-D float array padded with NaN, e.g. np.savez(f, X=X, y=y).",
+                             field="data")
+        if dtype.kind == "c":
+            raise InputError(f"{key} in '{name}' is complex ({dtype}); the wavelet tools take real signals.",
+                             "Pass the real part, the magnitude, or both as separate signals.", field="data")
+        if dtype.kind not in "biuf":
+            raise InputError(f"{key} in '{name}' is not numeric (dtype {dtype}).",
+                             "Store numbers (float or int) in X and y.", field="data")
+        cells = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        if cells > MAX_SAMPLES:
+            raise InputError(f"{key} in '{name}' declares shape {shape} = {cells:,} values, more than the "
+                             f"{MAX_SAMPLES:,} this tool reads in bounded memory.",
+                             "Use fewer or shorter signals (e.g. a random subset, or resampled signals).",
+                             field="data")
 
 
 def _check_ragged_csv(data: bytes, name: str) -> None:
@@ -233,6 +338,40 @@ def _check_ragged_csv(data: bytes, name: str) -> None:
                 "signals may leave the remaining cells empty and are resampled.", field="data")
 
 
+def _check_table_size(data: bytes, name: str) -> None:
+    """Refuse, before parsing, a table with too few rows or too many cells (it costs seconds to parse)."""
+    if name.lower().endswith((".parquet", ".pq")):
+        return  # read_table checks the Parquet footer first
+    body = data.rstrip(b"\r\n\t ")
+    lines = body.count(b"\n") + 1 if body else 0
+    first = data.split(b"\n", 1)[0]
+    columns = first.count(b",") + 1
+    if lines - 1 < MIN_SIGNALS:
+        raise InputError(f"'{name}' has {max(lines - 1, 0)} signal row(s); at least {MIN_SIGNALS} are needed "
+                         "to train and test.", "Give one row per signal (plus a header row) and add more signals.",
+                         field="data")
+    if (lines - 1) * columns > MAX_SAMPLES:
+        raise InputError(f"'{name}' has about {lines - 1:,} rows × {columns:,} columns, more than the "
+                         f"{MAX_SAMPLES:,} values this tool reads in bounded memory.",
+                         "Use fewer signals or resample them to fewer samples before uploading.", field="data")
+
+
+def _check_text_cells(raw: pd.DataFrame, numeric: pd.DataFrame, name: str) -> None:
+    """A signal cell holding text is an error, not a gap to interpolate."""
+    bad = raw.notna().to_numpy() & numeric.isna().to_numpy()
+    if not bad.any():
+        return
+    r, c = (int(v[0]) for v in np.nonzero(bad))
+    column = raw.columns[c]
+    example = raw.iat[r, c]
+    if isinstance(example, str) and not example.strip():
+        return
+    raise InputError(f"'{name}' has text in signal column '{column}' (e.g. {str(example)[:40]!r} in row {r + 1}); "
+                     "signals must be numbers.",
+                     "Remove text columns (or name the target with --target), and leave gaps as empty cells.",
+                     field="data")
+
+
 def _numeric_target(values, target: str) -> np.ndarray:
     series = pd.Series(values)
     numeric = pd.to_numeric(series, errors="coerce")
@@ -244,7 +383,15 @@ def _numeric_target(values, target: str) -> np.ndarray:
     if numeric.isna().any():
         raise InputError(f"The target column '{target}' has {int(numeric.isna().sum())} empty cell(s).",
                          "Fill in the target for every signal, or remove those rows.", field="target")
-    return numeric.to_numpy(dtype=float)
+    out = numeric.to_numpy(dtype=float)
+    if np.isinf(out).any():
+        raise InputError(f"The target column '{target}' holds {int(np.isinf(out).sum())} infinite value(s).",
+                         "Replace them with finite numbers, or remove those rows.", field="target")
+    if np.abs(out).max(initial=0.0) > MAX_ABS:
+        raise InputError(f"The target '{target}' reaches {np.abs(out).max():.3g}, beyond ±{MAX_ABS:g}, where its "
+                         "variance overflows.", "Rescale the target (e.g. divide by a constant or take logs).",
+                         field="target")
+    return out
 
 
 def read_signals(data: bytes, filename: str, target: str | None = None, length: int | None = None,
@@ -266,6 +413,7 @@ def read_signals(data: bytes, filename: str, target: str | None = None, length: 
     name = Path(filename).name
     notes: list[str] = []
     if name.lower().endswith(".npz"):
+        _check_npz_header(data, name)
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 if "X" not in npz or "y" not in npz:
@@ -287,10 +435,14 @@ def read_signals(data: bytes, filename: str, target: str | None = None, length: 
         if y_raw.ndim != 1 or len(y_raw) != len(X_raw):
             raise InputError(f"y in '{name}' must have one value per signal ({len(X_raw)}); got shape {y_raw.shape}.",
                              "Give y as a 1-D array with one target per row of X.", field="target")
+        if len(X_raw) > MAX_SIGNALS:
+            raise InputError(f"'{name}' holds {len(X_raw):,} signals, more than {MAX_SIGNALS:,}.",
+                             "Use a random subset of the signals.", field="data")
         y = _numeric_target(y_raw, "y")
         rows = [np.asarray(r, dtype=float) for r in X_raw]
         target_name = "y"
     else:
+        _check_table_size(data, name)
         _check_ragged_csv(data, name)
         frame = read_table(data, name)
         if target is None:
@@ -303,7 +455,10 @@ def read_signals(data: bytes, filename: str, target: str | None = None, length: 
                              f"Pick one of: {', '.join(map(str, frame.columns[:10]))}.", field="target")
         y = _numeric_target(frame[target], target)
         signal = frame.drop(columns=[target])
-        signal = signal.apply(pd.to_numeric, errors="coerce") if len(signal.columns) else signal
+        if len(signal.columns):
+            numeric = signal.apply(pd.to_numeric, errors="coerce")
+            _check_text_cells(signal, numeric, name)
+            signal = numeric
         rows = [r for r in signal.to_numpy(dtype=float)]
         target_name = target
     if len(rows) < MIN_SIGNALS:
@@ -316,3 +471,128 @@ def read_signals(data: bytes, filename: str, target: str | None = None, length: 
     task = task or infer_task(y)
     return SignalDataset(X=X, y=y, task=task, name=name, description=f"Uploaded file {name}",
                          target_name=str(target_name), truth=None, notes=tuple(notes))
+
+
+# -- settings ------------------------------------------------------------------
+
+# Filter taps the lattice can start from in seconds: finding its angles took 3.3 s
+# for 20 taps (db10) and 14-19 s for 36-40 taps, where the fit also got worse
+# (4e-4 for coif6); coif17 (102 taps) gave no result in 300 s.
+MAX_LATTICE_TAPS = 20
+MAX_FILTER_TAPS = 40
+MAX_EPOCHS = 10_000
+MAX_HIDDEN = 4096
+
+
+def check_settings(settings, *, length: int | None = None) -> None:
+    """Check every setting of a wavelet run before any work starts.
+
+    Parameters
+    ----------
+    settings : WaveletSettings
+        Read by attribute (teacher, epochs, lr, lam, gamma, wavelet, levels, ...).
+    length : int, optional
+        Samples per signal, to check the levels and the filter length against.
+
+    Raises
+    ------
+    InputError
+        The first bad setting, naming it, its allowed range and the fix.
+    """
+    import math
+
+    from core.wavelets.teachers import TEACHER_KINDS
+
+    s = settings
+    try:
+        defaults = type(s)()
+    except TypeError:
+        defaults = None
+    if s.teacher not in TEACHER_KINDS:
+        raise InputError(f"Unknown teacher '{s.teacher}'.", f"Use one of {', '.join(TEACHER_KINDS)}.", field="teacher")
+    for flag, value, low, high in (("teacher-epochs", s.teacher_epochs, 1, MAX_EPOCHS),
+                                   ("epochs", s.epochs, 1, MAX_EPOCHS),
+                                   ("teacher-hidden", s.teacher_hidden, 1, MAX_HIDDEN),
+                                   ("levels", s.levels, 1, 16), ("top-k", s.top_k, 1, 10_000),
+                                   ("batch-size", getattr(s, "batch_size", 100), 1, 100_000),
+                                   ("seed", s.seed, 0, MAX_SEED)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+            default = getattr(defaults, flag.replace("-", "_"), low)
+            label = {"teacher-epochs": "number of teacher epochs", "epochs": "number of AWD epochs",
+                     "teacher-hidden": "teacher width", "top-k": "number of coefficients per level",
+                     "batch-size": "batch size"}.get(flag, flag)
+            raise InputError(f"The {label} (--{flag}) must be a whole number from {low} to {high:,}; got {value!r}.",
+                             f"Use e.g. --{flag} {default} (the default).", field=flag.replace("-", "_"))
+    for flag, value, low, high, strict in (("lr", s.lr, 0.0, 1.0, True), ("lam", s.lam, 0.0, 1e6, False),
+                                           ("gamma", s.gamma, 0.0, 1e6, False)):
+        ok = isinstance(value, (int, float)) and math.isfinite(value) and value <= high and \
+            (value > low if strict else value >= low)
+        if not ok:
+            what = f"{'above' if strict else 'at least'} {low:g} and at most {high:g}"
+            raise InputError(f"--{flag} must be a number {what}; got {value!r}.",
+                             f"Use e.g. --{flag} {getattr(defaults, flag):g} (the default).", field=flag)
+    if s.mode not in ("zero", "periodization"):
+        raise InputError(f"Unknown mode '{s.mode}'.", "Use zero or periodization.", field="mode")
+    if s.parametrization not in ("lattice", "penalty"):
+        raise InputError(f"Unknown parametrization '{s.parametrization}'.", "Use lattice or penalty.",
+                         field="parametrization")
+    if s.trim not in ("precomputed", "autograd"):
+        raise InputError(f"Unknown TRIM path '{s.trim}'.", "Use precomputed or autograd.", field="trim")
+    _check_wavelet(s.wavelet, s.parametrization, length)
+    if length is not None:
+        deepest = int(math.floor(math.log2(max(length, 1))))
+        if s.levels > max(deepest, 1):
+            raise InputError(f"{s.levels} levels do not fit signals of {length} samples; at most {deepest} fit.",
+                             f"Use --levels {max(deepest, 1)} or fewer.", field="levels")
+    check_device(s.device)
+
+
+def _check_wavelet(name: str, parametrization: str, length: int | None) -> None:
+    key = str(name).strip().lower()
+    if key not in pywt.wavelist(kind="discrete"):
+        raise InputError(f"'{name}' is not a wavelet PyWavelets knows.",
+                         "Use an orthogonal wavelet such as db5, sym5 or coif2.", field="wavelet")
+    w = pywt.Wavelet(key)
+    if not w.orthogonal:
+        raise InputError(f"'{name}' is biorthogonal, but AWD starts from an orthogonal wavelet.",
+                         "Choose dbN, symN or coifN (for example db5).", field="wavelet")
+    taps = w.dec_len
+    if parametrization == "lattice" and taps < 4:
+        raise InputError(f"'{name}' has only {taps} taps; the default lattice parametrization needs 4 or more.",
+                         "Start from db2 or longer (e.g. db5), or use --parametrization penalty for haar.",
+                         field="wavelet")
+    limit = MAX_LATTICE_TAPS if parametrization == "lattice" else MAX_FILTER_TAPS
+    if taps > limit:
+        raise InputError(f"'{name}' has {taps} taps; with the {parametrization} parametrization at most {limit} "
+                         "are supported (longer filters take minutes just to set up).",
+                         "Choose a shorter wavelet such as db5, sym8 or coif3.", field="wavelet")
+    if length is not None and taps > length:
+        raise InputError(f"'{name}' has {taps} taps, longer than the {length}-sample signals.",
+                         "Choose a shorter wavelet (e.g. db2) or longer signals.", field="wavelet")
+
+
+def check_device(device: str | None) -> None:
+    """Refuse a torch device name that is malformed or not available on this machine."""
+    if device is None:
+        return
+    import torch
+
+    try:
+        dev = torch.device(str(device))
+    except (RuntimeError, TypeError, ValueError):
+        raise InputError(f"'{device}' is not a torch device name.", "Use cpu, cuda or cuda:0 (or leave it out).",
+                         field="device") from None
+    if dev.type == "cpu":
+        return
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise InputError("The device 'cuda' was asked for, but this torch build or machine has no usable GPU.",
+                             "Leave out --device (or use --device cpu).", field="device")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise InputError(f"There is no GPU {dev.index}; this machine has {torch.cuda.device_count()}.",
+                             "Use --device cuda:0, or leave out --device.", field="device")
+        return
+    if dev.type == "mps" and getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return
+    raise InputError(f"The device '{device}' is not supported or not available here.",
+                     "Use cpu or cuda (or leave out --device).", field="device")

@@ -12,6 +12,8 @@ import torch
 from core.errors import InputError
 from core.progress import no_progress
 from core.wavelets.filters import initial_filter, lattice_angles, lattice_filter, make_wavelet, validity_report
+from core.wavelets.teachers import attribution_backend
+from core.wavelets.threads import check_threads, torch_threads
 from core.wavelets.objective import TERMS, attributions_precomputed, awd_loss
 from core.wavelets.transform import MODES, max_levels, wavedec, waverec
 
@@ -38,10 +40,38 @@ def teacher_gradients(teacher, X: np.ndarray, batch_size: int = 1024) -> np.ndar
     parts = []
     for i in range(0, len(X), batch_size):
         x = torch.as_tensor(np.asarray(X[i : i + batch_size], dtype=np.float32)).requires_grad_(True)
-        with torch.enable_grad():
+        with torch.enable_grad(), attribution_backend(x.device):
             (g,) = torch.autograd.grad(fn(x).sum(), x)
         parts.append(g.detach().cpu().numpy())
     return np.concatenate(parts).astype(np.float32)
+
+
+class _Adam:
+    """Adam for the one parameter tensor AWD learns, as ``torch.optim.Adam`` computes it (no weight decay).
+
+    The same update, in the same order of operations, without the optimizer
+    framework's per-step overhead, which dominates with a 10-tap filter.
+    """
+
+    def __init__(self, param: torch.Tensor, lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
+        self.param, self.lr, self.betas, self.eps = param, lr, betas, eps
+        self.exp_avg = torch.zeros_like(param)
+        self.exp_avg_sq = torch.zeros_like(param)
+        self.steps = 0
+
+    @torch.no_grad()
+    def step(self) -> None:
+        grad = self.param.grad
+        if grad is None:
+            return
+        beta1, beta2 = self.betas
+        self.steps += 1
+        self.exp_avg.lerp_(grad, 1 - beta1)
+        self.exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        bias1 = 1 - beta1**self.steps
+        bias2_sqrt = (1 - beta2**self.steps) ** 0.5
+        denom = (self.exp_avg_sq.sqrt() / bias2_sqrt).add_(self.eps)
+        self.param.addcdiv_(self.exp_avg, denom, value=-self.lr / bias1)
 
 
 class AdaptiveWaveletDistiller:
@@ -80,6 +110,9 @@ class AdaptiveWaveletDistiller:
         Seeds batch order and init noise through a local generator.
     device : str or None
         Torch device; ``None`` picks CUDA when available.
+    threads : int or None
+        Torch intra-op threads while fitting (default 1; see ``core.wavelets.threads``).
+        ``None`` keeps the caller's setting; the caller's setting is restored afterwards.
 
     Attributes
     ----------
@@ -98,7 +131,7 @@ class AdaptiveWaveletDistiller:
 
     def __init__(self, wavelet="db5", levels=4, mode="zero", lam=1e-4, gamma=1.0, epochs=30, lr=1e-3,
                  batch_size=100, trim="precomputed", parametrization="penalty", penalty_weight=1.0,
-                 init_noise=0.0, warm_start=False, random_state=0, device=None):
+                 init_noise=0.0, warm_start=False, random_state=0, device=None, threads=1):
         self.wavelet = wavelet
         self.levels = levels
         self.mode = mode
@@ -114,10 +147,11 @@ class AdaptiveWaveletDistiller:
         self.warm_start = warm_start
         self.random_state = random_state
         self.device = device
+        self.threads = threads
 
     def get_params(self, deep: bool = True) -> dict:
         names = ("wavelet", "levels", "mode", "lam", "gamma", "epochs", "lr", "batch_size", "trim",
-                 "parametrization", "penalty_weight", "init_noise", "warm_start", "random_state", "device")
+                 "parametrization", "penalty_weight", "init_noise", "warm_start", "random_state", "device", "threads")
         return {k: getattr(self, k) for k in names}
 
     def set_params(self, **params) -> "AdaptiveWaveletDistiller":
@@ -154,6 +188,7 @@ class AdaptiveWaveletDistiller:
                 raise InputError(f"{name} must be a number ≥ 0 (got {value!r}).", f"Set {name} to 0 or more.", field=name)
         if int(self.epochs) < 1 or int(self.batch_size) < 1:
             raise InputError("epochs and batch size must be at least 1.", "Set them to positive integers.", field="epochs")
+        check_threads(self.threads)
         if self.gamma > 0 and teacher is None:
             raise InputError("γ > 0 asks for attributions, but no teacher network was given.",
                              "Train or pass a teacher, or set gamma to 0.", field="gamma")
@@ -181,8 +216,11 @@ class AdaptiveWaveletDistiller:
         -------
         self
         """
-        progress = progress or no_progress
         X = self._validate(X, teacher)
+        with torch_threads(self.threads):
+            return self._fit(X, teacher, input_gradients, progress or no_progress)
+
+    def _fit(self, X, teacher, input_gradients, progress) -> "AdaptiveWaveletDistiller":
         init = initial_filter(self.wavelet)
         if self.parametrization == "lattice" and len(init) < 4:
             raise InputError("The lattice needs a filter of length 4 or more.", "Start from db2 or longer.",
@@ -218,25 +256,34 @@ class AdaptiveWaveletDistiller:
         if module is not None:
             module.eval()
 
-        opt = torch.optim.Adam([param], lr=self.lr)
+        opt = _Adam(param, lr=self.lr)
         history = {k: [] for k in TERMS}
         self.epoch_seconds_ = []
         n, bs = len(Xt), int(self.batch_size)
+        # Signals and gradients side by side, so a batch is one slice and one matrix product.
+        data = torch.stack([Xt, Gt], dim=1) if Gt is not None else Xt
+        weight = 0.0 if self.parametrization == "lattice" else self.penalty_weight
         for epoch in range(1, int(self.epochs) + 1):
             tic = time.perf_counter()
             perm = torch.randperm(n, generator=gen).to(device)
-            sums = torch.zeros(len(TERMS), dtype=torch.float64, device=device)  # one sync per epoch, not per term
+            shuffled = data[perm]  # one gather per epoch; batches are then views
+            steps = []
             for i in range(0, n, bs):
-                b = perm[i : i + bs]
-                opt.zero_grad()
-                total, terms = awd_loss(
-                    current(), Xt[b], levels=self.levels, mode=self.mode, lam=self.lam,
-                    gamma=self.gamma if use_attr else 0.0, grads=Gt[b] if Gt is not None else None,
-                    teacher=fn if use_attr and self.trim == "autograd" else None, trim=self.trim,
-                    penalty_weight=0.0 if self.parametrization == "lattice" else self.penalty_weight)
+                batch = shuffled[i : i + bs]
+                param.grad = None
+                with attribution_backend(device):  # cuDNN off on CUDA: an eval-mode LSTM is differentiated
+                    total, terms = awd_loss(
+                        current(), None if Gt is not None else batch, levels=self.levels, mode=self.mode,
+                        lam=self.lam, gamma=self.gamma if use_attr else 0.0,
+                        teacher=fn if use_attr and self.trim == "autograd" else None, trim=self.trim,
+                        penalty_weight=weight, pair=batch if Gt is not None else None)
                 total.backward()
                 opt.step()
-                sums += torch.stack([terms[k].detach() for k in TERMS]).to(torch.float64) * len(b)
+                with torch.no_grad():
+                    steps.append((torch.stack([terms[k] for k in TERMS]), len(batch)))
+            # One sync per epoch, not per term or step.
+            sizes = torch.tensor([m for _, m in steps], dtype=torch.float64, device=device)
+            sums = (torch.stack([t for t, _ in steps]).to(torch.float64) * sizes[:, None]).sum(0)
             self.epoch_seconds_.append(time.perf_counter() - tic)
             means = dict(zip(TERMS, (sums / n).tolist()))
             for k in TERMS:
@@ -253,8 +300,8 @@ class AdaptiveWaveletDistiller:
                 h = param.detach().cpu().numpy().astype(np.float64)
         self.init_filter_ = np.asarray(init, dtype=float)
         self.filter_ = h
-        self.wavelet_ = make_wavelet(h, name=f"awd-{self.wavelet}")
         self.validity_ = validity_report(h, levels=min(self.levels, 5), mode=self.mode)
+        self.wavelet_ = make_wavelet(h, name=f"awd-{self.wavelet}", validity=self.validity_)
         self.loss_history_ = history
         self.teacher_ = teacher
         self.n_features_in_ = X.shape[1]

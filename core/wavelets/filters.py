@@ -18,7 +18,7 @@ from core.errors import InputError
 
 __all__ = [
     "Validity", "validity_report", "filter_bank", "make_wavelet", "initial_filter",
-    "lattice_filter", "lattice_angles", "psi_distance", "orthogonal_wavelet_names",
+    "lattice_filter", "lattice_angles", "psi_distance", "orthogonal_wavelet_names", "wavefun",
 ]
 
 SQRT2 = math.sqrt(2.0)
@@ -65,11 +65,29 @@ def filter_bank(h) -> tuple[list[float], list[float], list[float], list[float]]:
     return (rec_lo[::-1].tolist(), rec_hi[::-1].tolist(), rec_lo.tolist(), rec_hi.tolist())
 
 
-def make_wavelet(h, name: str = "distilled") -> pywt.Wavelet:
-    """A ``pywt.Wavelet`` built from the filter bank of ``h`` (flagged orthogonal)."""
+def make_wavelet(h, name: str = "distilled", validity: "Validity | None" = None) -> pywt.Wavelet:
+    """A ``pywt.Wavelet`` built from the filter bank of ``h``.
+
+    PyWavelets' ``orthogonal`` flag is a label, not a check, so it is set only
+    when ``validity`` (computed here when not given) passes every check.
+    """
     w = pywt.Wavelet(name, filter_bank=filter_bank(h))
-    w.orthogonal = True  # a flag, not a check; makes wavefun return (phi, psi, x)
+    report = validity if validity is not None else validity_report(h)
+    w.orthogonal = bool(report.valid)
     return w
+
+
+def wavefun(h, level: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(phi, psi, x)`` of the synthesis filters of ``h``, valid wavelet or not.
+
+    PyWavelets returns three arrays for a wavelet flagged orthogonal and five
+    (decomposition then reconstruction functions) otherwise; the reconstruction
+    pair is the one of ``rec_lo = h``, which equals the orthogonal pair when valid.
+    """
+    w = pywt.Wavelet("wavefun", filter_bank=filter_bank(h))
+    out = w.wavefun(level=level)
+    phi, psi, x = (out[2], out[3], out[4]) if len(out) == 5 else out
+    return np.asarray(phi, dtype=float), np.asarray(psi, dtype=float), np.asarray(x, dtype=float)
 
 
 @dataclass(frozen=True)
@@ -198,11 +216,10 @@ def validity_report(h, *, levels: int = 3, mode: str = "zero", tolerance: float 
 # sum t = pi/4; the last angle is set to make that hold.
 
 
-def _lattice_polyphase(angles: torch.Tensor) -> torch.Tensor:
-    """Polyphase matrix of shape (2, 2, K) for ``K = len(angles)`` rotations."""
-    k = angles.shape[0]
-    c, s = torch.cos(angles), torch.sin(angles)
-    poly = torch.zeros(2, 2, k, dtype=angles.dtype, device=angles.device)
+def _lattice_polyphase(c: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    """Polyphase matrix of shape (2, 2, K) for rotations with cosines ``c`` and sines ``s`` (length K)."""
+    k = c.shape[0]
+    poly = torch.zeros(2, 2, k, dtype=c.dtype, device=c.device)
     poly = poly.index_put((torch.tensor([0, 0, 1, 1]), torch.tensor([0, 1, 0, 1]), torch.tensor([0, 0, 0, 0])),
                           torch.stack([c[0], -s[0], s[0], c[0]]))
     for j in range(1, k):
@@ -210,6 +227,32 @@ def _lattice_polyphase(angles: torch.Tensor) -> torch.Tensor:
         rot = torch.stack([torch.stack([c[j], -s[j]]), torch.stack([s[j], c[j]])])
         poly = torch.einsum("ab,bcn->acn", rot, delayed)
     return poly
+
+
+def _first_row(poly: torch.Tensor) -> torch.Tensor:
+    # The first row, read out with its polyphase components interleaved.
+    even, odd = poly[0, 0], -poly[0, 1]
+    return torch.stack([even, odd], dim=-1).reshape(-1)
+
+
+_LATTICE_BASIS: dict = {}
+
+
+def _lattice_basis(k: int, dtype, device) -> torch.Tensor:
+    """Constant ``A`` (2K, 2**K) with ``filter = A @ kron([c_1, s_1], ..., [c_K, s_K])``.
+
+    Every polyphase entry is a product of one entry of each rotation, so each
+    tap is linear in every pair (c_j, s_j): its coefficients are read off by
+    setting each pair to (1, 0) or (0, 1).
+    """
+    key = (k, dtype, str(device))
+    if key not in _LATTICE_BASIS:
+        cols = []
+        for pattern in range(2**k):
+            bits = torch.tensor([(pattern >> (k - 1 - j)) & 1 for j in range(k)], dtype=torch.float64)
+            cols.append(_first_row(_lattice_polyphase(1.0 - bits, bits)))
+        _LATTICE_BASIS[key] = torch.stack(cols, dim=1).to(dtype=dtype, device=device)
+    return _LATTICE_BASIS[key]
 
 
 def lattice_filter(free_angles: torch.Tensor) -> torch.Tensor:
@@ -224,16 +267,28 @@ def lattice_filter(free_angles: torch.Tensor) -> torch.Tensor:
     -------
     Tensor of shape (2K,)
         ``h[2n] = P00[n]``, ``h[2n+1] = P01[n]``: orthonormal under even shifts for any angles.
+        Computed as one product with a constant matrix (:func:`_lattice_basis`): a
+        training step rebuilds the filter, and a few large operations cost less than
+        a loop of small ones.
     """
     last = math.pi / 4 - free_angles.sum()
     angles = torch.cat([free_angles, last.reshape(1)])
-    poly = _lattice_polyphase(angles)
-    # The first row, read out with its polyphase components interleaved.
-    even, odd = poly[0, 0], -poly[0, 1]
-    return torch.stack([even, odd], dim=-1).reshape(-1)
+    pairs = torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)  # (K, 2)
+    monomials = pairs[0]
+    for j in range(1, pairs.shape[0]):
+        monomials = (monomials[:, None] * pairs[j][None, :]).reshape(-1)
+    return _lattice_basis(pairs.shape[0], angles.dtype, angles.device) @ monomials
+
+
+def _lattice_filter_loop(free_angles: torch.Tensor) -> torch.Tensor:
+    """The polyphase loop :func:`lattice_filter` replaces (kept to check it in the tests)."""
+    last = math.pi / 4 - free_angles.sum()
+    angles = torch.cat([free_angles, last.reshape(1)])
+    return _first_row(_lattice_polyphase(torch.cos(angles), torch.sin(angles)))
 
 
 _ANGLE_CACHE: dict = {}
+_ANGLE_CACHE_SIZE = 256
 
 
 def lattice_angles(h, *, steps: int = 400, seed: int = 0) -> tuple[np.ndarray, float]:
@@ -249,8 +304,12 @@ def lattice_angles(h, *, steps: int = 400, seed: int = 0) -> tuple[np.ndarray, f
         Max abs difference between ``lattice_filter(angles)`` and ``h``.
     """
     key = (np.asarray(h, dtype=float).tobytes(), steps, seed)
-    if key not in _ANGLE_CACHE:
+    if key in _ANGLE_CACHE:
+        _ANGLE_CACHE[key] = _ANGLE_CACHE.pop(key)  # most recently used last
+    else:
         _ANGLE_CACHE[key] = _search_angles(np.asarray(h, dtype=float), steps, seed)
+        while len(_ANGLE_CACHE) > _ANGLE_CACHE_SIZE:  # warm-started sweeps bring a new filter per fit
+            _ANGLE_CACHE.pop(next(iter(_ANGLE_CACHE)))
     angles, err = _ANGLE_CACHE[key]
     return angles.copy(), err
 
@@ -285,24 +344,30 @@ def _search_angles(h: np.ndarray, steps: int, seed: int) -> tuple[np.ndarray, fl
     return best.numpy(), best_err
 
 
-def psi_distance(h1, h2, *, level: int = 5) -> float:
+def psi_distance(h1, h2, *, level: int = 5, normalize: bool = True) -> float:
     """Smallest L2 distance between two wavelet functions psi over circular shifts and time reversal.
 
     The shift and flip set of the AWD simulation's metric: psi of each filter is
     sampled with ``wavefun(level)``, the shorter one zero-padded to the other's
     length, and every circular shift of psi1 and of psi1 reversed in time is
-    compared with psi2. Unlike the reference, both psi are first normalised to
-    unit L2 norm, so the distance measures shape only and lies in [0, 2].
+    compared with psi2.
+
+    Parameters
+    ----------
+    normalize : bool
+        True: both psi are first scaled to unit L2 norm, so the distance measures
+        shape only and lies in [0, 2]. False: the reference's metric on the raw
+        samples (sym5 to db5 is 1.28; for orthonormal filters it is the
+        normalised value times about √(2**level)).
     """
     def psi(h):
-        _, p, _ = make_wavelet(h).wavefun(level=level)
-        p = np.asarray(p, dtype=float)
-        return p / (np.linalg.norm(p) or 1.0)
+        p = wavefun(h, level)[1]
+        return p / (np.linalg.norm(p) or 1.0) if normalize else p
 
     a, b = psi(h1), psi(h2)
     n = max(a.size, b.size)
     a, b = np.pad(a, (0, n - a.size)), np.pad(b, (0, n - b.size))
-    # ‖roll(c, k) - b‖² = 2 - 2 <roll(c, k), b> for unit vectors; all circular shifts at once by FFT.
+    # ‖roll(c, k) - b‖² = ‖c‖² + ‖b‖² - 2 <roll(c, k), b>; all circular shifts at once by FFT.
     fb = np.conj(np.fft.rfft(b))
     best = max(float(np.max(np.fft.irfft(np.fft.rfft(c) * fb, n))) for c in (a, a[::-1]))
-    return float(math.sqrt(max(0.0, 2.0 - 2.0 * best)))
+    return float(math.sqrt(max(0.0, float(a @ a) + float(b @ b) - 2.0 * best)))

@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from core.wavelets.transform import analysis_matrix, is_adjoint, wavedec, waverec
+from core.wavelets.transform import analysis_matrix, is_adjoint, use_dense, wavedec, waverec
 
 __all__ = [
     "TERMS", "PENALTY_TERMS", "validity_penalties", "reconstruction_loss", "l1_per_level",
@@ -55,6 +55,27 @@ def _penalty_operators(n: int, dtype, device):
     return _PENALTY_CACHE[key]
 
 
+def _residuals(h: torch.Tensor) -> torch.Tensor:
+    """Every validity residual of ``h`` in one vector, in :data:`PENALTY_TERMS` order (see ``_segments``)."""
+    n = h.shape[0]
+    dft, shifts, delta, signs = _penalty_operators(n, h.dtype, h.device)
+    parts = dft @ h
+    parts = parts * parts  # products, not pow: pow's backward is several times dearer on tiny tensors
+    spectrum = parts[:n] + parts[n:]
+    half = n // 2
+    gap = spectrum[:half] + spectrum[half : 2 * half] - 2.0
+    even = (shifts @ h) @ h - delta  # autocorrelation at even lags, minus the identity
+    scalars = torch.stack([h.sum() - math.sqrt(2.0), signs @ h, (h * h).sum() - 1.0])
+    return torch.cat([scalars, gap, even])
+
+
+def _segments(n: int) -> list[tuple[str, int, int]]:
+    """Where each penalty's residuals sit in :func:`_residuals` for a filter of length ``n``."""
+    half, lags = n // 2, sum(1 for lag in range(-(n - 1), n) if lag % 2 == 0)
+    return [("lowpass_sum", 0, 1), ("highpass_sum", 1, 2), ("norm", 2, 3), ("cmf", 3, 3 + half),
+            ("orthogonality", 3 + half, 3 + half + lags)]
+
+
 def validity_penalties(h: torch.Tensor) -> dict[str, torch.Tensor]:
     """The five soft validity penalties of AWD for lowpass filter ``h``.
 
@@ -62,25 +83,14 @@ def validity_penalties(h: torch.Tensor) -> dict[str, torch.Tensor]:
     ``cmf = ½ Σ_k (|H_k|² + |H_{k+L/2}|² − 2)²`` on the L-point DFT, and
     ``orthogonality = ½ Σ_k ((h⋆h)[2k] − δ_k)²`` over all even lags.
     """
-    n = h.shape[0]
-    dft, shifts, delta, signs = _penalty_operators(n, h.dtype, h.device)
-    parts = dft @ h
-    spectrum = parts[:n] ** 2 + parts[n:] ** 2
-    half = n // 2
-    cmf = 0.5 * ((spectrum[:half] + spectrum[half : 2 * half] - 2.0) ** 2).sum()
-    even = (shifts @ h) @ h  # autocorrelation at even lags
-    return {
-        "lowpass_sum": 0.5 * (h.sum() - math.sqrt(2.0)) ** 2,
-        "highpass_sum": 0.5 * (signs @ h) ** 2,
-        "norm": 0.5 * ((h * h).sum() - 1.0) ** 2,
-        "cmf": cmf,
-        "orthogonality": 0.5 * ((even - delta) ** 2).sum(),
-    }
+    r = _residuals(h)
+    return {name: 0.5 * (r[a:b] * r[a:b]).sum() for name, a, b in _segments(h.shape[0])}
 
 
 def reconstruction_loss(x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
     """Squared error summed over samples, averaged over the batch."""
-    return ((x_rec - x) ** 2).sum() / x.shape[0]
+    diff = x_rec - x
+    return (diff * diff).sum() / x.shape[0]
 
 
 def l1_per_level(coeffs: Sequence[torch.Tensor], n_levels: int | None = None) -> torch.Tensor:
@@ -127,9 +137,10 @@ def attributions_autograd(h: torch.Tensor, x: torch.Tensor, teacher: Callable[[t
         return list(torch.autograd.grad(out, s, create_graph=True))
 
 
-def awd_loss(h: torch.Tensor, x: torch.Tensor, *, levels: int, mode: str, lam: float, gamma: float,
+def awd_loss(h: torch.Tensor, x: torch.Tensor | None, *, levels: int, mode: str, lam: float, gamma: float,
              grads: torch.Tensor | None = None, teacher: Callable | None = None, trim: str = "precomputed",
-             penalty_weight: float = 1.0) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+             penalty_weight: float = 1.0, pair: torch.Tensor | None = None
+             ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Total AWD loss and its terms for one batch.
 
     Parameters
@@ -147,7 +158,11 @@ def awd_loss(h: torch.Tensor, x: torch.Tensor, *, levels: int, mode: str, lam: f
         Maps ``(batch, n)`` to ``(batch,)`` (``trim="autograd"``).
     trim : {"precomputed", "autograd"}
     penalty_weight : float
-        Weight of each validity penalty (1 in the reference).
+        Weight of each validity penalty (1 in the reference). At 0 (the lattice)
+        the penalties are still reported but kept out of the graph.
+    pair : Tensor (batch, 2, n), optional
+        Signals and gradients stacked (``pair[:, 0]`` is ``x``, ``pair[:, 1]`` is
+        ``grads``): the training loop's layout, which saves a copy per step.
 
     Returns
     -------
@@ -155,15 +170,23 @@ def awd_loss(h: torch.Tensor, x: torch.Tensor, *, levels: int, mode: str, lam: f
     terms : dict of str to Tensor
         Unweighted terms (keys of :data:`TERMS`, ``total`` included).
     """
+    if pair is not None:
+        x, grads = pair.unbind(1)
     n = x.shape[-1]
     use_attr = gamma > 0 and (grads is not None or teacher is not None)
+    if (not use_attr or trim == "precomputed") and use_dense(n, levels, mode):
+        return _dense_precomputed_loss(h, x, grads if use_attr else None, pair if use_attr else None,
+                                       levels=levels, mode=mode, lam=lam, gamma=gamma, penalty_weight=penalty_weight)
     attrs = None
-    if is_adjoint(n, levels, mode):
-        # Dense operator: a few small matrix products per step instead of 2·J convolutions.
+    if use_dense(n, levels, mode):
+        # Short signals: a dense operator, a few small matrix products per step instead of 2·J convolutions.
+        # Long ones (O(L·n²) memory) take the convolution path below.
         W = analysis_matrix(h, n, levels, mode)
         if use_attr and trim == "precomputed":
-            both = torch.cat([x, grads]) @ W.T  # one product for signals and gradients
-            coeffs, attrs = [both[: len(x)]], [both[len(x):]]
+            # One product for signals and gradients.
+            both = (pair if pair is not None else torch.stack([x, grads], dim=1)) @ W.T
+            signal_part, grad_part = both.unbind(1)
+            coeffs, attrs = [signal_part], [grad_part]
         else:
             coeffs = [x @ W.T]
             if use_attr:
@@ -181,10 +204,48 @@ def awd_loss(h: torch.Tensor, x: torch.Tensor, *, levels: int, mode: str, lam: f
         x_rec = waverec(coeffs, h, mode, length=n)
         n_levels = len(coeffs)
     terms = {"reconstruction": reconstruction_loss(x, x_rec)}
-    terms.update(validity_penalties(h))
+    if penalty_weight:
+        terms.update(validity_penalties(h))
+    else:
+        with torch.no_grad():
+            terms.update(validity_penalties(h.detach()))
     terms["wavelet_l1"] = l1_per_level(coeffs, n_levels)
     terms["attribution_l1"] = l1_per_level(attrs, n_levels) if attrs is not None else x.new_zeros(())
-    total = (terms["reconstruction"] + penalty_weight * sum(terms[k] for k in PENALTY_TERMS)
-             + lam * terms["wavelet_l1"] + gamma * terms["attribution_l1"])
+    total = terms["reconstruction"] + lam * terms["wavelet_l1"]
+    if attrs is not None:
+        total = total + gamma * terms["attribution_l1"]
+    if penalty_weight:
+        total = total + penalty_weight * sum(terms[k] for k in PENALTY_TERMS)
     terms["total"] = total
+    return total, terms
+
+
+def _dense_precomputed_loss(h, x, grads, pair, *, levels, mode, lam, gamma, penalty_weight):
+    """:func:`awd_loss` for short signals with precomputed gradients, the training loop's case.
+
+    The same value and gradient in fewer, larger operations: the per-step cost
+    of a 10-tap filter is mostly the number of operations, not their size.
+    """
+    n, batch = x.shape[-1], x.shape[0]
+    W = analysis_matrix(h, n, levels, mode)
+    if grads is None:  # no attribution term (γ = 0)
+        signal_part = x @ W.T
+        l1 = torch.cat([signal_part.abs().sum().reshape(1), signal_part.new_zeros(1)]) / ((levels + 1) * batch)
+    else:
+        both = (pair if pair is not None else torch.stack([x, grads], dim=1)) @ W.T  # signals and gradients at once
+        signal_part, _ = both.unbind(1)
+        l1 = both.abs().sum(dim=(0, 2)) / ((levels + 1) * batch)  # [wavelet_l1, attribution_l1]
+    diff = signal_part @ W - x
+    rec = (diff * diff).sum() / batch
+    total = rec + (l1 * l1.new_tensor([lam, gamma if grads is not None else 0.0])).sum()
+    r = _residuals(h) if penalty_weight else None
+    if r is not None:
+        total = total + (0.5 * penalty_weight) * (r * r).sum()
+    with torch.no_grad():
+        if r is None:
+            r = _residuals(h.detach())
+        terms = {"reconstruction": rec.detach()}
+        terms.update({name: 0.5 * (r[a:b] * r[a:b]).sum() for name, a, b in _segments(h.shape[0])})
+        terms["wavelet_l1"], terms["attribution_l1"] = l1.detach().unbind(0)
+        terms["total"] = total.detach()
     return total, terms

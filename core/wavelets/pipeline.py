@@ -7,63 +7,25 @@ many times); the command line runs both.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from core.errors import InputError
 from core.progress import no_progress, scaled
 from core.wavelets.datasets import SignalDataset
+from core.wavelets.settings import WaveletSettings
 from core.wavelets.distiller import AdaptiveWaveletDistiller, teacher_gradients
 from core.wavelets.downstream import (DownstreamResult, coefficients, evaluate_downstream, feature_names, level_names,
-                                      position_features)
-from core.wavelets.filters import Validity, filter_bank, initial_filter, validity_report
+                                      linear_baseline, top_k_features)
+from core.wavelets.filters import Validity, filter_bank, initial_filter, psi_distance, validity_report
+from core.wavelets.threads import check_threads, torch_threads
 from core.wavelets.teachers import TEACHER_KINDS, TeacherNet
 from core.wavelets.transform import coeff_lengths, max_levels
 
-__all__ = ["WaveletSettings", "TrainedTeacher", "WaveletResult", "train_teacher", "distill", "SCHEMA"]
+__all__ = ["WaveletSettings", "TrainedTeacher", "WaveletResult", "train_teacher", "distill", "make_distiller", "SCHEMA"]
 
 SCHEMA = "wavelet-metrics/1"
-
-
-@dataclass(frozen=True)
-class WaveletSettings:
-    """Every choice of one run; the CLI flags and the page widgets map onto these fields.
-
-    Defaults follow the AWD paper (db5, J = 4, zero mode, Adam 1e-3, batch 100),
-    with fewer epochs so a default run takes well under a minute on 2 cores
-    (about 1.5 s per AWD fit on the 4,000 training signals of ``simulation``).
-
-    ``parametrization="lattice"`` is the default because the validity badges
-    then hold by construction: with the published soft penalties (weight 1),
-    γ = 1 traded orthogonality for attribution sparsity (orthogonality residual
-    3.6e-3 after 30 epochs, beyond the 1e-3 tolerance), since shrinking the
-    filter shrinks every attribution. In the lattice only the filter's shape
-    can change, reconstruction is exact, and with Adam only the ratio γ/λ
-    matters; γ = 1, λ = 1e-4 lets the attribution term dominate. The γ = 0
-    ablation runs as many epochs (its fit costs the same ~1.5 s).
-    """
-
-    teacher: str = "mlp"
-    teacher_epochs: int = 40
-    teacher_hidden: int = 32
-    wavelet: str = "db5"
-    levels: int = 4
-    mode: str = "zero"
-    lam: float = 1e-4
-    gamma: float = 1.0
-    epochs: int = 30
-    lr: float = 1e-3
-    batch_size: int = 100
-    trim: str = "precomputed"
-    parametrization: str = "lattice"
-    top_k: int = 6
-    test_fraction: float = 0.2
-    seed: int = 0
-    device: str | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,6 +43,9 @@ class TrainedTeacher:
     history : tuple of dict
         Per epoch ``epoch``, ``train_loss``, ``val_loss``.
     seconds : float
+    baseline : float or None
+        Held-out score of the linear baseline on the raw signals (ridge with CV
+        penalty, or logistic regression), same split and metric.
     """
 
     model: TeacherNet
@@ -92,11 +57,20 @@ class TrainedTeacher:
     test_index: np.ndarray
     history: tuple
     seconds: float
+    baseline: float | None = None
 
     def to_dict(self) -> dict:
         return dict(kind=self.kind, task=self.task, metric=self.metric, test_score=self.test_score,
                     n_train=int(len(self.train_index)), n_test=int(len(self.test_index)),
-                    history=list(self.history), seconds=self.seconds, best_epoch=int(self.model.best_epoch_))
+                    history=list(self.history), seconds=self.seconds, best_epoch=int(self.model.best_epoch_),
+                    baseline=self.baseline)
+
+    @property
+    def below_baseline(self) -> bool:
+        """True when the teacher scores below the linear model on raw signals (see ``verdicts``)."""
+        from core.wavelets.verdicts import BASELINE_MARGIN
+
+        return self.baseline is not None and self.test_score < self.baseline - BASELINE_MARGIN
 
 
 def _split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -123,6 +97,7 @@ def check_settings(dataset: SignalDataset, settings: WaveletSettings) -> None:
         raise InputError("The test share must be between 0 and 0.9.", "Use e.g. 0.2.", field="test_fraction")
     if settings.top_k < 1:
         raise InputError("top-k must be at least 1.", "Use e.g. --top-k 6.", field="top_k")
+    check_threads(settings.threads)
 
 
 def train_teacher(dataset: SignalDataset, settings: WaveletSettings, progress=None) -> TrainedTeacher:
@@ -132,12 +107,16 @@ def train_teacher(dataset: SignalDataset, settings: WaveletSettings, progress=No
     train_idx, test_idx = _split(dataset.n_signals, settings.test_fraction, settings.seed)
     tic = time.perf_counter()
     model = TeacherNet(settings.teacher, dataset.task, hidden=settings.teacher_hidden, epochs=settings.teacher_epochs,
-                       batch_size=settings.batch_size, random_state=settings.seed, device=settings.device)
+                       batch_size=settings.batch_size, random_state=settings.seed, device=settings.device,
+                       threads=settings.threads)
     model.fit(dataset.X[train_idx], dataset.y[train_idx], progress=progress)
     seconds = time.perf_counter() - tic
+    baseline = linear_baseline(dataset.X[train_idx], dataset.y[train_idx], dataset.X[test_idx], dataset.y[test_idx],
+                               dataset.task)
     return TrainedTeacher(model=model, kind=settings.teacher, task=dataset.task, metric=model.metric,
                           test_score=model.score(dataset.X[test_idx], dataset.y[test_idx]),
-                          train_index=train_idx, test_index=test_idx, history=tuple(model.history_), seconds=seconds)
+                          train_index=train_idx, test_index=test_idx, history=tuple(model.history_), seconds=seconds,
+                          baseline=baseline)
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,9 +137,10 @@ class WaveletResult:
         Per-epoch mean of each term (see ``objective.TERMS``).
     downstream : DownstreamResult
     features : ndarray (n_signals, (levels+1)·top_k)
-        Learned-wavelet coefficients of every signal at the top-k most attributed
-        positions per level (``feature_positions``).
+        The paper's distilled features of every signal: the top-k largest signed
+        coefficients per level of the learned wavelet (``downstream.top_k_features``).
     feature_names : tuple of str
+        ``cD3_top1`` is the largest coefficient of detail level 3.
     split : ndarray of str
         ``"train"`` or ``"test"`` per signal.
     y : ndarray
@@ -169,8 +149,18 @@ class WaveletResult:
     timings : dict
         ``teacher``, ``distill`` and ``per_epoch`` seconds.
     feature_positions : tuple of tuple of int
-        Per level (``[cA_J, cD_J, ..., cD_1]``), the positions whose coefficients are the
-        features, most attributed first (``cD3_top1`` is ``cD3[feature_positions[2][0]]``).
+        Per level (``[cA_J, cD_J, ..., cD_1]``), the positions read by the position-aware
+        comparison (``downstream.positions_*``), most attributed first.
+    baselines : dict
+        ``{"linear": score}``: ridge (CV penalty) or logistic regression on the raw signals.
+    warnings : tuple of dict
+        ``{"code", "message"}`` per warning (``core.wavelets.verdicts``).
+    psi_distance : dict or None
+        ``{"to_truth", "init_to_truth"}``: the reference's ψ distance (``psi_distance(...,
+        normalize=False)``) of the learned and the initial wavelet to the dataset's true
+        wavelet, when it has one.
+    answer_scale : float
+        Yardstick of a change in the teacher's answer (``verdicts.answer_scale``).
     """
 
     dataset: dict
@@ -191,6 +181,10 @@ class WaveletResult:
     coeff_lengths: tuple
     timings: dict = field(default_factory=dict)
     feature_positions: tuple = ()
+    baselines: dict = field(default_factory=dict)
+    warnings: tuple = ()
+    psi_distance: dict | None = None
+    answer_scale: float = 1.0
 
     @property
     def filter_bank(self) -> tuple:
@@ -218,11 +212,17 @@ class WaveletResult:
                 "gamma": float(s.gamma), "trim": s.trim, "parametrization": s.parametrization,
                 "levels": s.levels, "mode": s.mode, "epochs": s.epochs,
                 "validity": self.validity.to_dict(), "init_validity": self.init_validity.to_dict(),
-                "final_losses": self.final_losses,
+                "final_losses": self.final_losses, "psi_distance": self.psi_distance,
             },
             "downstream": {"top_k": self.downstream.top_k, "metric": self.downstream.metric,
+                           "features": "paper: top_k largest signed coefficients per level -> linear/logistic model",
                            "awd": self.downstream.awd, "init_wavelet": self.downstream.init_wavelet,
                            "gamma0": self.downstream.gamma0, "teacher": self.downstream.teacher,
+                           "positions_features": "coefficients at the top_k most attributed positions per level "
+                                                 "(training signals) -> the same model",
+                           "positions_awd": self.downstream.positions_awd,
+                           "positions_init_wavelet": self.downstream.positions_init_wavelet,
+                           "positions_gamma0": self.downstream.positions_gamma0,
                            "compression_rate": self.downstream.compression_rate,
                            "compression_rate_init": self.downstream.compression_rate_init,
                            "compression_rate_gamma0": self.downstream.compression_rate_gamma0,
@@ -231,6 +231,8 @@ class WaveletResult:
                                              self.downstream.positions)},
                            "predict_seconds_student": self.downstream.predict_seconds_student,
                            "predict_seconds_teacher": self.downstream.predict_seconds_teacher},
+            "baselines": {k: float(v) for k, v in self.baselines.items()},
+            "warnings": [dict(w) for w in self.warnings],
             "timings_s": {k: float(v) for k, v in self.timings.items()},
             "settings": s.to_dict(),
         }
@@ -243,16 +245,36 @@ class WaveletResult:
         return out
 
 
+def make_distiller(settings: WaveletSettings, *, gamma: float | None = None, threads="settings"
+                   ) -> AdaptiveWaveletDistiller:
+    """The estimator ``distill`` fits, built from ``settings`` (``gamma`` overrides γ, e.g. 0 for the ablation)."""
+    return AdaptiveWaveletDistiller(
+        wavelet=settings.wavelet, levels=settings.levels, mode=settings.mode, lam=settings.lam,
+        gamma=settings.gamma if gamma is None else gamma, epochs=settings.epochs, lr=settings.lr,
+        batch_size=settings.batch_size, trim=settings.trim, parametrization=settings.parametrization,
+        random_state=settings.seed, device=settings.device,
+        threads=settings.threads if threads == "settings" else threads)
+
+
 def distill(dataset: SignalDataset, teacher: TrainedTeacher, settings: WaveletSettings, progress=None) -> WaveletResult:
     """Fit AWD on the teacher's training signals and compare it on the held-out ones.
 
     Fits twice: with the requested (λ, γ) and with γ = 0 (the ablation); the
-    teacher's input gradients are computed once and shared.
+    teacher's input gradients are computed once and shared. Torch runs with
+    ``settings.threads`` intra-op threads; the caller's setting is restored.
     ``progress`` details come from :meth:`AdaptiveWaveletDistiller.fit` (``stage="awd"``
     then ``stage="gamma0"``).
     """
-    progress = progress or no_progress
     check_settings(dataset, settings)
+    with torch_threads(settings.threads):
+        return _distill(dataset, teacher, settings, progress or no_progress)
+
+
+def _distill(dataset: SignalDataset, teacher: TrainedTeacher, settings: WaveletSettings, progress) -> WaveletResult:
+    from core.wavelets.reconstruct import DEFAULT_SCOPE, reconstruct_sample
+    from core.wavelets.report import REPORT_SIGNALS
+    from core.wavelets.verdicts import answer_scale, collect_warnings
+
     tic = time.perf_counter()
     Xtr, Xte = dataset.X[teacher.train_index], dataset.X[teacher.test_index]
     ytr, yte = dataset.y[teacher.train_index], dataset.y[teacher.test_index]
@@ -261,10 +283,7 @@ def distill(dataset: SignalDataset, teacher: TrainedTeacher, settings: WaveletSe
     grads_te = teacher_gradients(teacher.model, Xte)
 
     def est(gamma):
-        return AdaptiveWaveletDistiller(
-            wavelet=settings.wavelet, levels=settings.levels, mode=settings.mode, lam=settings.lam, gamma=gamma,
-            epochs=settings.epochs, lr=settings.lr, batch_size=settings.batch_size, trim=settings.trim,
-            parametrization=settings.parametrization, random_state=settings.seed, device=settings.device)
+        return make_distiller(settings, gamma=gamma, threads=None)  # already inside torch_threads
 
     def staged(stage, start, stop):
         inner = scaled(progress, start, stop)
@@ -279,10 +298,27 @@ def distill(dataset: SignalDataset, teacher: TrainedTeacher, settings: WaveletSe
                                filters={"awd": awd.filter_, "init_wavelet": init, "gamma0": g0.filter_},
                                levels=settings.levels, mode=settings.mode, top_k=settings.top_k, grads_test=grads_te,
                                grads_train=grads_tr)
-    feats = position_features(coefficients(dataset.X, awd.filter_, settings.levels, settings.mode), down.positions,
-                              settings.top_k)
+    feats = top_k_features(coefficients(dataset.X, awd.filter_, settings.levels, settings.mode), settings.top_k)
     split = np.full(dataset.n_signals, "train", dtype=object)
     split[teacher.test_index] = "test"
+    baseline = teacher.baseline
+    if baseline is None:
+        baseline = linear_baseline(Xtr, ytr, Xte, yte, dataset.task)
+    truth = (dataset.truth or {}).get("wavelet")
+    distances = None
+    if truth:
+        true_h = initial_filter(truth)
+        distances = {"to_truth": psi_distance(awd.filter_, true_h, normalize=False),
+                     "init_to_truth": psi_distance(init, true_h, normalize=False)}
+    # The signals the report and Explore show first: their teacher answers decide one warning.
+    shown = [reconstruct_sample(dataset.X[i], awd.filter_, teacher.model, levels=settings.levels, mode=settings.mode,
+                                top_k=settings.top_k, index=int(i), scope=DEFAULT_SCOPE)
+             for i in teacher.test_index[:REPORT_SIGNALS]]
+    scale = answer_scale(dataset.task, dataset.y, teacher.model.decision_function(Xte))
+    warnings = collect_warnings(metric=down.metric, teacher_score=teacher.test_score, baseline=baseline,
+                                awd_score=down.awd, init_score=down.init_wavelet, init_name=settings.wavelet,
+                                reconstructions=shown, scale=scale, task=dataset.task, psi_distance=distances,
+                                truth=truth)
     seconds = time.perf_counter() - tic
     progress(1.0, "distillation done")
     return WaveletResult(
@@ -294,4 +330,5 @@ def distill(dataset: SignalDataset, teacher: TrainedTeacher, settings: WaveletSe
         teacher_prediction=teacher.model.predict(dataset.X),
         coeff_lengths=tuple(coeff_lengths(dataset.length, len(init), settings.levels, settings.mode)),
         timings={"teacher": teacher.seconds, "distill": seconds, "per_epoch": per_epoch},
-        feature_positions=down.positions)
+        feature_positions=down.positions, baselines={"linear": float(baseline)},
+        warnings=tuple(warnings), psi_distance=distances, answer_scale=scale)

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core import theme
-from core.wavelets.filters import Validity, make_wavelet
+from core.wavelets.filters import Validity, wavefun
 
 __all__ = [
     "filters_figure", "wavefun_figure", "validity_rows", "validity_figure", "reconstruction_figure",
@@ -81,7 +81,7 @@ def wavefun_figure(learned, initial, *, initial_name: str = "initial", level: in
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Wavelet function ψ", "Scaling function φ"))
     for taps, name, colour, dash in ((initial, f"{theme.LABELS['initial']} ({initial_name})", theme.INITIAL, "dash"),
                                      (learned, theme.LABELS["learned"], theme.LEARNED, "solid")):
-        phi, psi, x = make_wavelet(taps).wavefun(level=level)
+        phi, psi, x = wavefun(taps, level)
         for col, values in ((1, psi), (2, phi)):
             fig.add_trace(go.Scatter(x=x, y=values, mode="lines", name=name, line=dict(color=colour, dash=dash),
                                      legendgroup=name, showlegend=col == 1), row=1, col=col)
@@ -160,7 +160,7 @@ def scalogram_figure(rec, *, stacked: bool = True) -> go.Figure:
     stacked : bool
         One heatmap above the other (readable on a narrow screen), else side by side.
         The attribution heatmap marks the coefficients kept in the distilled signal
-        and, when known, the positions the downstream linear model reads.
+        and, when known, the positions the position-aware comparison reads.
     """
     width = max(len(c) for c in rec.coefficients)
     titles = ("Wavelet coefficients of the signal", "Attributions (network's sensitivity)")
@@ -193,7 +193,7 @@ def scalogram_figure(rec, *, stacked: bool = True) -> go.Figure:
     if rec.feature_positions:
         marks.insert(0, ("read", rec.feature_positions, dict(symbol="square-open", size=11, color=theme.SIGNAL,
                                                               line=dict(width=1.5)),
-                         "Read by the linear model"))
+                         "Read by the position-aware model"))
     for _, per_level, marker, name in marks:
         xs, ys, idx = [], [], []
         for level, pos, c in zip(names, per_level, rec.coefficients):
@@ -250,7 +250,8 @@ def downstream_figure(downstream) -> go.Figure:
                            marker_color=[colours[r["key"]] for r in rows],
                            text=[f"{r['score']:.3f}" for r in rows], textposition="outside"))
     fig.update_yaxes(title_text=metric)
-    return _style(fig, title=f"Does a linear model on {downstream.top_k} coefficients per level match the network?",
+    return _style(fig, title=f"Does a linear model on the {downstream.top_k} largest coefficients per level match "
+                             "the network?",
                   height=380, showlegend=False)
 
 

@@ -8,8 +8,9 @@ import numpy as np
 
 from core.progress import no_progress
 from core.wavelets.distiller import AdaptiveWaveletDistiller, teacher_gradients
-from core.wavelets.downstream import cv_score, distilled_features
+from core.wavelets.downstream import coefficients, cv_score, top_k_features
 from core.wavelets.filters import psi_distance
+from core.wavelets.threads import torch_threads
 
 __all__ = ["SweepPoint", "SweepResult", "sweep"]
 
@@ -62,16 +63,25 @@ class SweepResult:
 
 def sweep(X, y, teacher, *, task: str, lams, gammas, wavelet="db5", levels=4, mode="zero", epochs=20, lr=1e-3,
           batch_size=100, parametrization="penalty", top_k=6, folds=3, reference: str | None = None,
-          random_state=0, progress=None) -> SweepResult:
+          random_state=0, threads=1, progress=None) -> SweepResult:
     """Fit AWD over a (λ, γ) grid and pick the setting with the best CV score of the downstream model.
 
     For each λ the γ values are visited in increasing order, each fit starting
     from the previous filter (continuation along γ, as in the reference runs).
-    Teacher input gradients are computed once.
+    Teacher input gradients are computed once. The downstream model reads the
+    paper's features (top-k signed coefficients per level). Torch runs with
+    ``threads`` intra-op threads (None: as set by the caller, restored after).
     """
+    with torch_threads(threads):
+        return _sweep(X, y, teacher, task=task, lams=lams, gammas=gammas, wavelet=wavelet, levels=levels, mode=mode,
+                      epochs=epochs, lr=lr, batch_size=batch_size, parametrization=parametrization, top_k=top_k,
+                      folds=folds, reference=reference, random_state=random_state, progress=progress or no_progress)
+
+
+def _sweep(X, y, teacher, *, task, lams, gammas, wavelet, levels, mode, epochs, lr, batch_size, parametrization,
+           top_k, folds, reference, random_state, progress) -> SweepResult:
     from core.wavelets.filters import initial_filter
 
-    progress = progress or no_progress
     X = np.asarray(X, dtype=float)
     grads = teacher_gradients(teacher, X)
     lams, gammas = sorted(float(v) for v in lams), sorted(float(v) for v in gammas)
@@ -81,11 +91,11 @@ def sweep(X, y, teacher, *, task: str, lams, gammas, wavelet="db5", levels=4, mo
     for lam in lams:
         est = AdaptiveWaveletDistiller(wavelet=wavelet, levels=levels, mode=mode, lam=lam, gamma=gammas[0],
                                        epochs=epochs, lr=lr, batch_size=batch_size, parametrization=parametrization,
-                                       warm_start=True, random_state=random_state)
+                                       warm_start=True, random_state=random_state, threads=None)
         for gamma in gammas:
             est.set_params(gamma=gamma)
             est.fit(X, teacher, input_gradients=grads)
-            feats, _ = distilled_features(X, est.filter_, grads, levels=levels, mode=mode, k=top_k)
+            feats = top_k_features(coefficients(X, est.filter_, levels, mode), top_k)
             point = SweepPoint(
                 lam=lam, gamma=gamma, cv_score=cv_score(feats, y, task, folds, random_state),
                 orthogonality=est.validity_.orthogonality, final_loss=float(est.loss_history_["total"][-1]),

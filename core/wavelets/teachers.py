@@ -7,6 +7,7 @@ signal, which is what the attribution term needs.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
@@ -17,8 +18,9 @@ from torch import nn
 
 from core.errors import InputError
 from core.progress import no_progress
+from core.wavelets.threads import torch_threads
 
-__all__ = ["TeacherNet", "TEACHER_KINDS", "TASKS"]
+__all__ = ["TeacherNet", "TEACHER_KINDS", "TASKS", "attribution_backend"]
 
 TEACHER_KINDS = ("mlp", "cnn", "lstm")
 TASKS = ("regression", "classification")
@@ -71,6 +73,16 @@ class _LSTM(nn.Module):
 _ARCHS = {"mlp": _MLP, "cnn": _CNN, "lstm": _LSTM}
 
 
+def attribution_backend(device):
+    """Context for differentiating a frozen (eval-mode) teacher on ``device``.
+
+    cuDNN's RNN backward refuses eval mode, so on CUDA cuDNN is disabled for the
+    pass (the native kernels differentiate in any mode); elsewhere it does nothing.
+    """
+    device = torch.device(device)
+    return torch.backends.cudnn.flags(enabled=False) if device.type == "cuda" else contextlib.nullcontext()
+
+
 @torch.no_grad()
 def _init_weights(net: nn.Module, gen: torch.Generator) -> None:
     """PyTorch's default uniform init, drawn from a local generator (no global seeding)."""
@@ -110,6 +122,10 @@ class TeacherNet:
         Seeds weight init, the split and the batch order (a local generator).
     device : str or None
         Torch device; ``None`` picks CUDA when available, else CPU.
+    threads : int or None
+        Torch intra-op threads while fitting and computing gradients (1: small
+        tensors gain nothing from more); ``None`` keeps the caller's setting,
+        which is restored afterwards in any case.
 
     Attributes
     ----------
@@ -125,7 +141,7 @@ class TeacherNet:
     """
 
     def __init__(self, kind="mlp", task="regression", *, hidden=32, epochs=40, lr=1e-2, batch_size=100,
-                 patience=6, validation_fraction=0.15, random_state=0, device=None):
+                 patience=6, validation_fraction=0.15, random_state=0, device=None, threads=1):
         self.kind = kind
         self.task = task
         self.hidden = hidden
@@ -136,6 +152,7 @@ class TeacherNet:
         self.validation_fraction = validation_fraction
         self.random_state = random_state
         self.device = device
+        self.threads = threads
 
     # -- helpers -------------------------------------------------------------
     def _device(self) -> torch.device:
@@ -165,7 +182,10 @@ class TeacherNet:
         ``progress(fraction, message, epoch=, epochs=, train_loss=, val_loss=, history=)``
         is called after every epoch.
         """
-        progress = progress or no_progress
+        with torch_threads(getattr(self, "threads", 1)):
+            return self._fit(X, y, progress or no_progress)
+
+    def _fit(self, X, y, progress) -> "TeacherNet":
         if self.kind not in TEACHER_KINDS:
             raise InputError(f"Unknown teacher '{self.kind}'.", f"Choose one of {', '.join(TEACHER_KINDS)}.",
                              field="teacher")
@@ -264,8 +284,9 @@ class TeacherNet:
         X = np.asarray(X, dtype=np.float32)
         device = next(self.module_.buffers()).device
         parts = []
-        for i in range(0, len(X), batch_size):
-            parts.append(fn(torch.as_tensor(X[i : i + batch_size], device=device)).detach().cpu().numpy())
+        with torch_threads(getattr(self, "threads", 1)):
+            for i in range(0, len(X), batch_size):
+                parts.append(fn(torch.as_tensor(X[i : i + batch_size], device=device)).detach().cpu().numpy())
         return np.concatenate(parts) if parts else np.empty((0,))
 
     def decision_function(self, X) -> np.ndarray:
@@ -296,10 +317,14 @@ class TeacherNet:
         return "r2" if self.task == "regression" else "accuracy"
 
     def input_gradients(self, X, batch_size: int = 1024) -> np.ndarray:
-        """Gradient of :meth:`output` with respect to each raw input signal, shape ``(n, length)``."""
+        """Gradient of :meth:`output` with respect to each raw input signal, shape ``(n, length)``.
+
+        On CUDA, cuDNN is switched off for this pass: its RNN backward needs
+        training mode, and the frozen teacher stays in eval mode.
+        """
         def grad(x):
             x = x.clone().requires_grad_(True)
-            with torch.enable_grad():
+            with torch.enable_grad(), attribution_backend(x.device):
                 (g,) = torch.autograd.grad(self.output(x).sum(), x)
             return g
 

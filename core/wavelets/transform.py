@@ -28,7 +28,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["MODES", "qmf", "wavedec", "waverec", "analysis_matrix", "coeff_lengths", "is_adjoint", "max_levels", "as_filter"]
+__all__ = ["MODES", "qmf", "wavedec", "waverec", "analysis_matrix", "coeff_lengths", "is_adjoint", "max_levels", "as_filter",
+           "ByteBudgetCache", "CACHE_BYTES", "DENSE_MAX_LENGTH", "use_dense"]
 
 MODES = ("zero", "periodization")
 
@@ -194,13 +195,68 @@ def waverec(coeffs: Sequence[torch.Tensor], h: torch.Tensor, mode: str = "zero",
     return a.squeeze(0) if squeeze else a
 
 
-_BASIS_CACHE: dict = {}
+class ByteBudgetCache:
+    """A least-recently-used cache of tensors that holds at most ``max_bytes`` in total.
+
+    The dense transform operators grow as O(L·n²) per level (408 MB at
+    n = 2048 unbounded), so they are evicted oldest-first past the budget; an
+    entry larger than the whole budget is computed but not kept.
+    """
+
+    def __init__(self, max_bytes: int):
+        from collections import OrderedDict
+
+        self.max_bytes = int(max_bytes)
+        self._items: "OrderedDict" = OrderedDict()
+        self._sizes: dict = {}
+
+    @staticmethod
+    def _nbytes(value) -> int:
+        if isinstance(value, torch.Tensor):
+            return value.element_size() * value.numel()
+        if isinstance(value, (tuple, list)):
+            return sum(ByteBudgetCache._nbytes(v) for v in value)
+        return 0
+
+    @property
+    def nbytes(self) -> int:
+        return sum(self._sizes.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key) -> bool:
+        return key in self._items
+
+    def get(self, key, build):
+        """The value under ``key``, built with ``build()`` and stored when missing."""
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        value = build()
+        size = self._nbytes(value)
+        if size <= self.max_bytes:
+            self._items[key] = value
+            self._sizes[key] = size
+            while self.nbytes > self.max_bytes:
+                old, _ = self._items.popitem(last=False)
+                del self._sizes[old]
+        return value
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._sizes.clear()
+
+
+CACHE_BYTES = 64 * 2**20  # per cache; a 64-sample, 4-level operator needs about 0.2 MB
+DENSE_MAX_LENGTH = 512  # longer signals use the convolution path (the dense operator is O(L·n²))
+
+_BASIS_CACHE = ByteBudgetCache(CACHE_BYTES)
 
 
 def _level_basis(n: int, filt_len: int, mode: str, dtype, device) -> torch.Tensor:
     """Constant tensor ``E`` (L, K, n) with one analysis step = ``einsum('j,jkm->km', f, E)`` for filter ``f``."""
-    key = (n, filt_len, mode, dtype, str(device))
-    if key not in _BASIS_CACHE:
+    def build():
         eye = torch.eye(n, dtype=dtype, device=device)
         units = torch.eye(filt_len, dtype=dtype, device=device)
         rows = []
@@ -208,11 +264,12 @@ def _level_basis(n: int, filt_len: int, mode: str, dtype, device) -> torch.Tenso
             bank = torch.stack([units[j], units[j]]).unsqueeze(1)
             lo, _ = _analysis_step(eye, bank, mode)  # (n, K): column m is the response to x = e_m
             rows.append(lo.T)
-        _BASIS_CACHE[key] = torch.stack(rows)
-    return _BASIS_CACHE[key]
+        return torch.stack(rows)
+
+    return _BASIS_CACHE.get((n, filt_len, mode, dtype, str(device)), build)
 
 
-_OPERATOR_CACHE: dict = {}
+_OPERATOR_CACHE = ByteBudgetCache(CACHE_BYTES)
 
 
 def _operator_basis(n: int, filt_len: int, levels: int, mode: str, dtype, device):
@@ -221,22 +278,29 @@ def _operator_basis(n: int, filt_len: int, levels: int, mode: str, dtype, device
     The highpass half folds in ``qmf`` (a signed reversal of ``h``), so one
     vector-matrix product yields all 2·J single-level operators of a filter.
     """
-    key = (n, filt_len, levels, mode, dtype, str(device))
-    if key not in _OPERATOR_CACHE:
-        signs = torch.tensor([(-1.0) ** k for k in range(filt_len)], dtype=dtype, device=device)
-        # g[k] = (-1)^k h[L-1-k], so tap k of g reads tap L-1-k of h with sign (-1)^k.
-        flip = torch.flip(torch.diag(signs), dims=(1,)).T  # (L, L): g = h @ flip
-        blocks, shapes, cur = [], [], n
-        for _ in range(levels):
-            basis = _level_basis(cur, filt_len, mode, dtype, device)  # (L, K, cur)
-            k = basis.shape[1]
-            lo = basis.reshape(filt_len, -1)
-            hi = flip @ lo
-            blocks.append(torch.stack([lo, hi], dim=1).reshape(filt_len, -1))  # (L, 2·K·cur)
-            shapes.append((k, cur))
-            cur = k
-        _OPERATOR_CACHE[key] = (torch.cat(blocks, dim=1), tuple(shapes))
-    return _OPERATOR_CACHE[key]
+    return _OPERATOR_CACHE.get((n, filt_len, levels, mode, dtype, str(device)),
+                               lambda: _build_operator_basis(n, filt_len, levels, mode, dtype, device))
+
+
+def _build_operator_basis(n, filt_len, levels, mode, dtype, device):
+    signs = torch.tensor([(-1.0) ** k for k in range(filt_len)], dtype=dtype, device=device)
+    # g[k] = (-1)^k h[L-1-k], so tap k of g reads tap L-1-k of h with sign (-1)^k.
+    flip = torch.flip(torch.diag(signs), dims=(1,)).T  # (L, L): g = h @ flip
+    blocks, shapes, cur = [], [], n
+    for _ in range(levels):
+        basis = _level_basis(cur, filt_len, mode, dtype, device)  # (L, K, cur)
+        k = basis.shape[1]
+        lo = basis.reshape(filt_len, -1)
+        hi = flip @ lo
+        blocks.append(torch.stack([lo, hi], dim=1).reshape(filt_len, -1))  # (L, 2·K·cur)
+        shapes.append((k, cur))
+        cur = k
+    return torch.cat(blocks, dim=1), tuple(shapes)
+
+
+def use_dense(n: int, levels: int, mode: str) -> bool:
+    """True when a training step should use the dense operator: exact adjoint, and short signals."""
+    return n <= DENSE_MAX_LENGTH and is_adjoint(n, levels, mode)
 
 
 def analysis_matrix(h: torch.Tensor, n: int, levels: int, mode: str = "zero") -> torch.Tensor:
@@ -249,13 +313,13 @@ def analysis_matrix(h: torch.Tensor, n: int, levels: int, mode: str = "zero") ->
     """
     _check_mode(mode)
     basis, shapes = _operator_basis(n, h.shape[0], levels, mode, h.dtype, h.device)
-    flat = h @ basis
-    approx, details, start = None, [], 0
-    for k, cur in shapes:
-        step = flat[start : start + 2 * k * cur].reshape(2, k, cur)
-        start += 2 * k * cur
+    # split and unbind, not slicing: their backward is one concatenation, not a zero-filled copy per slice.
+    chunks = torch.split(h @ basis, [2 * k * cur for k, cur in shapes])
+    approx, details = None, []
+    for chunk, (k, cur) in zip(chunks, shapes):
+        step = chunk.reshape(2, k, cur)
         if approx is not None:
             step = step @ approx
-        approx = step[0]
-        details.append(step[1])
+        approx, detail = step.unbind(0)
+        details.append(detail)
     return torch.cat([approx] + details[::-1], dim=0)

@@ -1,0 +1,29 @@
+"""The tab icon, drawn here so the browser never fetches one from another host.
+
+``page_icon=":material/..."`` makes Streamlit point the favicon at
+fonts.gstatic.com: one request off this machine on every page load.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.theme import OUTCOME, STUDENT
+
+
+def _rgb(hex_colour: str) -> np.ndarray:
+    return np.array([int(hex_colour[i: i + 2], 16) for i in (1, 3, 5)], dtype=np.uint8)
+
+
+def favicon(size: int = 32):
+    """A PIL image: two overlapping discs in the student's blue and the outcome model's orange."""
+    from PIL import Image
+
+    yy, xx = np.mgrid[0:size, 0:size] + 0.5
+    image = np.zeros((size, size, 4), dtype=np.uint8)
+    r = size * 0.3
+    for (cx, cy), colour in (((size * 0.38, size * 0.5), STUDENT), ((size * 0.62, size * 0.5), OUTCOME)):
+        inside = (xx - cx) ** 2 + (yy - cy) ** 2 <= r * r
+        image[inside, :3] = _rgb(colour)
+        image[inside, 3] = 255
+    return Image.fromarray(image, "RGBA")
