@@ -99,27 +99,33 @@ def main() -> int:
     # The reference: its own fit, Trainer and loss (it prints every batch; silenced).
     wt = DWT1d(wave="db5", mode="zero", J=4, init_factor=1, noise_factor=0, const_factor=0, device="cpu")
     ref_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X3, y), batch_size=100, shuffle=True)
-    tic = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):
-        wt.fit(train_loader=ref_loader, pretrained_model=teacher, lr=1e-3, num_epochs=args.epochs, seed=0,
-               attr_methods="Saliency", target=0, lamL1wave=1e-4, lamL1attr=1.0)
-    ref_epoch = (time.perf_counter() - tic) / args.epochs
+    ref_times = []
+    for _ in range(args.epochs):  # one epoch per call, so the fastest epoch is known as for ours
+        tic = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            wt.fit(train_loader=ref_loader, pretrained_model=teacher, lr=1e-3, num_epochs=1, seed=0,
+                   attr_methods="Saliency", target=0, lamL1wave=1e-4, lamL1attr=1.0)
+        ref_times.append(time.perf_counter() - tic)
+    ref_epoch = float(np.mean(ref_times))
     ref_h = wt.h0.detach().reshape(-1).numpy().astype(np.float64)  # stored as rec_lo
     ref_v = validity_report(ref_h, levels=4)
 
-    rows = [("reference awave (double backprop)", ref_epoch, ref_v)]
+    rows = [("reference awave (double backprop)", ref_epoch, ref_v),
+            ("reference awave (fastest epoch)", min(ref_times), ref_v)]
     for trim in ("autograd", "precomputed"):
         est = AdaptiveWaveletDistiller(wavelet="db5", levels=4, mode="zero", lam=1e-4, gamma=1.0, epochs=args.epochs,
                                        lr=1e-3, batch_size=100, trim=trim, parametrization="penalty", random_state=0,
                                        threads=1)
         tic = time.perf_counter()
         est.fit(X, teacher)  # includes computing the input gradients once on the precomputed path
-        rows.append((f"this project, TRIM {trim}", (time.perf_counter() - tic) / args.epochs, est.validity_))
+        rows.append((f"this project, TRIM {trim} (incl. gradients)", (time.perf_counter() - tic) / args.epochs,
+                     est.validity_))
         rows.append((f"this project, TRIM {trim} (fastest epoch)", min(est.epoch_seconds_), est.validity_))
 
-    print(f"{'implementation':42} {'s/epoch':>9} {'× ref':>7} {'orthogonality':>14} {'PR error':>9} {'valid':>6}")
+    print(f"{'implementation':48} {'s/epoch':>9} {'× ref':>7} {'orthogonality':>14} {'PR error':>9} {'valid':>6}")
     for name, sec, v in rows:
-        print(f"{name:42} {sec:9.4f} {ref_epoch / sec:7.1f} {v.orthogonality:14.1e} {v.pr_error:9.1e} "
+        ref = min(ref_times) if "fastest" in name else ref_epoch  # fastest against fastest, mean against mean
+        print(f"{name:48} {sec:9.4f} {ref / sec:7.1f} {v.orthogonality:14.1e} {v.pr_error:9.1e} "
               f"{str(v.valid):>6}")
     print(f"{args.epochs} epochs each; load average {os.getloadavg()[0]:.2f}")
     return 0

@@ -7,7 +7,8 @@ Run: ``.venv/bin/python bench/bench_wavelets.py [--skip-cli] [--busy 4]``.
    filter's orthogonality residual beside it, for both TRIM paths (target ≤ 30 ms).
 2. Threads: per-epoch time at 1 and 2 threads for short and long signals, to show
    where more threads pay off.
-3. The default ``python -m core wavelets --dataset simulation`` run (teacher + AWD +
+3. Long signals (2,048 samples, the convolution path): time per epoch and peak memory.
+4. The default ``python -m core wavelets --dataset simulation`` run (teacher + AWD +
    ablation) on an idle machine and while ``--busy`` CPU-bound processes, started and
    stopped by this script, share the cores (targets: ≤ 20 s idle, ≤ 90 s with 4 busy).
 
@@ -62,6 +63,18 @@ def cli_run(threads_env: dict | None = None) -> tuple[float, float, dict]:
     return wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, metrics
 
 
+LONG = """
+import resource, numpy as np, torch
+from core.wavelets.distiller import AdaptiveWaveletDistiller
+rng = np.random.default_rng(0)
+X, G = rng.normal(size=(500, 2048)), rng.normal(size=(500, 2048)).astype("float32")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+est = AdaptiveWaveletDistiller(epochs=2, gamma=1.0, parametrization="lattice", threads=1)
+est.fit(X, lambda x: x.sum(-1), input_gradients=G)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{min(est.epoch_seconds_):.2f} s per epoch; peak RSS {peak:.0f} MB ({before:.0f} MB before the fit)")
+"""
+
 BUSY = "import time\nend = time.time() + {s}\nwhile time.time() < end:\n    pass\n"
 
 
@@ -104,9 +117,13 @@ def main() -> None:
             print(f"   length {length:5} ({n} signals): 1 thread {row[0] * 1e3:7.1f} ms, 2 threads "
                   f"{row[1] * 1e3:7.1f} ms ({row[0] / row[1]:.2f}× from the 2nd thread; {load()})", flush=True)
 
+    print("3. Long signals: 500 signals × 2,048 samples, lattice, 2 epochs, in a fresh process")
+    proc = subprocess.run([sys.executable, "-c", LONG], cwd=ROOT, capture_output=True, text=True)
+    print("   " + (proc.stdout.strip() or proc.stderr[-500:]) + f" ({load()})", flush=True)
+
     if args.skip_cli:
         return
-    print("3. Default CLI run: python -m core wavelets --dataset simulation (teacher + AWD + ablation)")
+    print("4. Default CLI run: python -m core wavelets --dataset simulation (teacher + AWD + ablation)")
     wall, peak, metrics = cli_run()
     t = metrics["timings_s"]
     print(f"   idle-ish: {wall:.1f} s wall (teacher {t['teacher']:.1f} s, distil {t['distill']:.1f} s, "

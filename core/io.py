@@ -382,3 +382,18 @@ def safe_csv(frame: pd.DataFrame, **kwargs) -> str:
     """CSV text of ``frame`` with formulas neutralised and every text cell quoted."""
     kwargs.setdefault("index", False)
     return neutralise_formulas(frame).to_csv(quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n", **kwargs)
+
+
+def json_safe(value):
+    """``value`` with non-finite floats as None and numpy scalars as Python numbers (for strict JSON)."""
+    import math
+
+    if hasattr(value, "item") and not isinstance(value, (list, tuple, dict)) and getattr(value, "ndim", 1) == 0:
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value

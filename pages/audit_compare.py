@@ -11,8 +11,8 @@ from ui.audit_readings import accuracy_reading, fidelity_reading, shape_alt, ter
 from ui.audit_runs import latest, start_run
 from ui.audit_view import require_data, stale_notice
 from ui.charts import chart
-from core.audit.spec import DEFAULT_PRESET
-from ui.audit_state import PRESET_LABELS, current_spec, preset_help, settings
+from core.audit.spec import DEFAULT_PRESET, SCALE_METHODS, STUDENT_KINDS
+from ui.audit_state import PRESET_LABELS, SCALE_LABELS, STUDENT_LABELS, current_spec, preset_help, settings
 from ui.feedback import follow_job, show_job_error
 from core.audit.cli import MAX_BAGS, MAX_INTERACTIONS, MAX_SEED
 from ui.markup import md, md_list
@@ -48,9 +48,18 @@ with st.expander(f"Settings: {summary}", icon=":material/settings:", expanded=fo
         seed = c4.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1,
                                value=current.get("random_state", 0), key=keys.AUDIT_SETTINGS_PREFIX + "random_state",
                                help="The same seed, data and settings give the same results.")
+        c5, c6 = st.columns(2)
+        student = c5.selectbox("Student", STUDENT_KINDS, index=STUDENT_KINDS.index(current.get("student") or "matched"),
+                               format_func=STUDENT_LABELS.get, key=keys.AUDIT_SETTINGS_PREFIX + "student",
+                               help="Noise-matched (validated): learns from labels drawn from the calibrated score, as "
+                                    "noisy as the real outcomes. Regressor: fits the calibrated log-odds, as published.")
+        scale = c6.selectbox("Common scale", SCALE_METHODS, index=SCALE_METHODS.index(current.get("scale") or "robust"),
+                             format_func=SCALE_LABELS.get, key=keys.AUDIT_SETTINGS_PREFIX + "scale",
+                             help="How the student is put on the outcome model's scale before the two are compared.")
         if st.form_submit_button("Run", icon=":material/play_arrow:", type="primary"):
             st.session_state[keys.AUDIT_SETTINGS] = {"preset": preset or DEFAULT_PRESET, "interactions": interactions,
-                                                     "outer_bags": bags, "random_state": int(seed)}
+                                                     "outer_bags": bags, "random_state": int(seed),
+                                                     "student": student, "scale": scale}
             start_run(source, dataset, current_spec())
 
 job = follow_job(keys.AUDIT_JOB)
@@ -87,10 +96,11 @@ st.caption(md(scale_sentence(result.scale)) + f" (alpha = {result.scale.alpha:.2
 # --- cards ----------------------------------------------------------------
 fid, acc = st.columns(2, gap="medium")
 with fid.container(border=True):
-    st.markdown(f"<span style='color:{theme.STUDENT}'>■</span> **Student fidelity** (held-out rows)",
+    st.markdown(f"<span style='color:{theme.STUDENT}'>■</span> **Fidelity: how much of the score the features explain** (held-out rows)",
                 unsafe_allow_html=True)
     a, b = st.columns(2)
-    a.metric("R²", f"{result.fidelity.r2:.3f}", help="Share of the calibrated score's variation the student reproduces.")
+    a.metric("R²", f"{result.fidelity.r2:.3f}", help="Share of the calibrated score's variation that its closest additive copy (an EBM regressor on the "
+               "calibrated log-odds) reproduces.")
     b.metric("RMSE (log-odds)", f"{result.fidelity.rmse:.3f}", help="Typical gap between student and calibrated score.")
     st.caption(fidelity_reading(result.fidelity.r2, result.fidelity.rmse))
 with acc.container(border=True):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from core.audit.datasets import load_dataset
-from core.audit.models import fit_models, prepare_features
+from core.audit.models import prepare_features
 from core.audit.pipeline import calibration_for, run_audit
 from core.audit.report import metrics_json
 from core.audit.spec import AuditSpec

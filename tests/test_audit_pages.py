@@ -126,7 +126,7 @@ def test_compare_shows_cards_ranking_and_flagged_term(audited):
     metrics = {m.label: float(m.value) for m in at.metric}
     assert {"R²", "RMSE (log-odds)", "AUC", "Log-loss", "Brier"} <= set(metrics)
     assert 0.5 < metrics["R²"] <= 1 and 0.5 < metrics["AUC"] < 1
-    assert "The student reproduces" in texts(at.caption) and "base rate" in texts(at.caption)
+    assert "The features explain" in texts(at.caption) and "base rate" in texts(at.caption)
     # 600 rows decide nothing about the verdict itself (test_audit_verdicts does, over seeds); the page must show
     # whichever verdict the core reached, with its words and the overall scale
     picked = at.selectbox(key=keys.AUDIT_FEATURE)

@@ -34,7 +34,7 @@ def test_audit_demo_end_to_end(page, app_url):
     wait_for_app(page)
     page.get_by_role("button", name="Start the audit demo").click()
     wait_for_app(page)
-    page.get_by_text("Ready: 5,000 rows").wait_for()
+    page.get_by_text("Ready: 8,000 rows").wait_for()
     assert page.locator("[data-testid='stException']").count() == 0
     _shot(page, "audit-1-data")
 
@@ -50,7 +50,7 @@ def test_audit_demo_end_to_end(page, app_url):
 
     page.get_by_text("Show truth").click()
     wait_for_app(page)
-    assert page.get_by_text("True shape (black box)").count() >= 1  # legend of the truth overlay
+    assert page.get_by_text("True shape (black box").count() >= 1  # legend of the truth overlay
     _shot(page, "audit-3-truth")
     page.get_by_role("tab", name="Side by side").click()
     wait_for_app(page)

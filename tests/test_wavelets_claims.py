@@ -280,3 +280,21 @@ def test_lattice_filter_by_matrix_equals_the_polyphase_loop():
         torch.testing.assert_close(g_fast, g_loop, rtol=1e-10, atol=1e-12)
         v = validity_report(fast.detach().numpy())
         assert v.orthogonality < 1e-12 and v.lowpass_sum < 1e-12
+
+
+def test_cli_and_app_start_from_the_same_core_defaults(tmp_path, capsys):
+    import argparse
+
+    from core.cli import main
+    from core.wavelets import cli
+    from ui.wavelet_forms import DISTILL_DEFAULTS, TEACHER_DEFAULTS
+
+    parser = argparse.ArgumentParser()
+    cli.add_parser(parser.add_subparsers())
+    args = vars(parser.parse_args(["wavelets", "--dataset", "simulation", "--out", str(tmp_path / "o")]))
+    core = WaveletSettings().to_dict()
+    shared = {k: v for k, v in core.items() if k in args}
+    assert {k: args[k] for k in shared} == shared and {"lr", "threads", "wavelet", "epochs"} <= set(shared)
+    assert all(core[k] == v for k, v in {**DISTILL_DEFAULTS, **TEACHER_DEFAULTS}.items())
+    assert main(["wavelets", "--dataset", "simulation", "--threads", "0", "--out", str(tmp_path / "t")]) == 2
+    assert "threads" in capsys.readouterr().err

@@ -18,10 +18,10 @@ def fidelity_reading(r2: float, rmse: float) -> str:
     if not math.isfinite(r2):
         return "The calibrated score is constant on held-out rows, so fidelity cannot be judged."
     if r2 >= 0.9:
-        return f"The student reproduces {r2:.0%} of the score's variation: its shapes describe the score well."
+        return f"The features explain {r2:.0%} of the score's variation: the student's shapes describe the score well."
     if r2 >= 0.7:
-        return f"The student reproduces {r2:.0%} of the score's variation: a fair but imperfect mimic."
-    return (f"The student reproduces only {r2:.0%} of the score's variation: read its shapes with care, "
+        return f"The features explain {r2:.0%} of the score's variation: a fair but imperfect account of it."
+    return (f"The features explain only {r2:.0%} of the score's variation: read the shapes with care, "
             "the score does things the features cannot explain.")
 
 
@@ -36,7 +36,10 @@ def accuracy_reading(auc: float, log_loss: float, brier: float, base_rate: float
 
 def term_reading(term: TermShape) -> str:
     """Where the two models disagree on one term, in words (direction, odds ×, interval; from core)."""
-    return term_sentence(term, markdown=True)
+    plain = term_sentence(term)  # names come from the user's file: escape them, then bold the leading name
+    if plain.startswith(term.name):
+        return f"**{md(term.name)}**" + md(plain[len(term.name):], 0)
+    return md(plain, 0)
 
 
 def shape_alt(term: TermShape, truth: bool, bags: bool, side_by_side: bool = False) -> str:

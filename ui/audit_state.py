@@ -20,6 +20,9 @@ from core.audit.spec import DEFAULT_PRESET, PRESETS, AuditSpec
 from ui import keys
 from ui.audit_source import Source
 
+STUDENT_LABELS = {"matched": "Noise-matched classifier (validated)", "logit": "Regressor on log-odds (as published)"}
+SCALE_LABELS = {"robust": "Robust alpha (validated)", "sd": "Ratio of prediction SDs",
+                "range": "Ratio of prediction ranges", "none": "None (unscaled)"}
 PRESET_LABELS = {
     "fast": "Fast (preview)",
     "default": "Default (validated)",
@@ -49,7 +52,7 @@ def mapping() -> dict | None:
 
 
 def settings() -> dict:
-    """Model settings from the Run form (preset, interactions, bags, seed)."""
+    """Model settings from the Run form (preset, interactions, bags, seed, student, scale)."""
     return st.session_state.get(keys.AUDIT_SETTINGS) or {"preset": DEFAULT_PRESET, "interactions": None,
                                                          "outer_bags": None, "random_state": 0}
 
@@ -70,7 +73,8 @@ def spec_from(mapping_: dict, calibration: str, settings_: dict, data_seed: int 
         protected_as_features=bool(mapping_.get("protected_as_features", True)), calibration=calibration,
         data_seed=data_seed,
     ).with_preset(settings_.get("preset") or DEFAULT_PRESET)
-    overrides = {k: settings_[k] for k in ("interactions", "outer_bags", "random_state") if settings_.get(k) is not None}
+    overrides = {k: settings_[k] for k in ("interactions", "outer_bags", "random_state", "student", "scale")
+                 if settings_.get(k) is not None}
     return replace(spec, **overrides)
 
 
@@ -117,6 +121,8 @@ def cli_command(source: Source, spec: AuditSpec) -> str:
         args.append("--protected-only")
     args += ["--calibration", spec.calibration, "--preset", preset, "--interactions", str(spec.interactions),
              "--bags", str(spec.outer_bags), "--seed", str(spec.random_state)]
+    if spec.student != "matched" or spec.scale != "robust":
+        args += ["--student", spec.student, "--scale", spec.scale]
     if spec.data_seed is not None:
         args += ["--data-seed", str(spec.data_seed)]
     return "python -m core audit " + " ".join(shlex.quote(a) for a in args + ["--out", "audit-report"])

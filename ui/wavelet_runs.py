@@ -15,8 +15,10 @@ import streamlit as st
 from core.wavelets import pipeline, sweep
 from ui import keys
 from ui.jobs import Job, start_job
-from ui.wavelet_process import run_in_process
+from ui.wavelet_process import prewarm, run_in_process
 from ui.wavelet_store import harvest, make_key, recall
+
+prewarm()  # the engine's process starts importing while the user picks signals
 
 TEACHER_JOB_NAME = "teacher"
 DISTILL_JOB_NAME = "distill"

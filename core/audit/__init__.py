@@ -3,7 +3,7 @@
 Public API (names are stable; pages and the CLI use only these):
 
 Data
-    ``DATASETS`` (name -> description), ``load_dataset(name, *, source=None, random_state=0, n_rows=5000)
+    ``DATASETS`` (name -> description), ``load_dataset(name, *, source=None, random_state=0, n_rows=8000)
     -> AuditDataset`` (name, frame, score, outcome, positive, features, protected, truth, description,
     calibration, sha256), ``fetch_compas(cache=None) -> Path``, ``ScenarioTruth`` (shapes, hidden_feature,
     biased_feature; ``.shape(feature)``), ``TrueShape`` (feature, grid, black_box, outcome).
@@ -21,13 +21,18 @@ Calibration (usable alone)
 Audit
     ``run_audit(frame, spec, *, truth=None, progress=None, data_sha256=None) -> AuditResult`` with
     data (``DataSummary``), calibration, fidelity (``Fidelity``: r2, rmse), accuracy (``Accuracy``: auc,
-    log_loss, brier), terms (``TermShape`` per main effect: grid, weight, student/outcome/difference with
-    _low/_high, student_bags, discrepancy(+_low/_high), differs, differs_share, stability), pairs
-    (``PairShape``: x_grid, y_grid, student, outcome, difference, weight, discrepancy, differs),
-    missing (``MissingFeatureTest``: signed/absolute ``Correlation`` tuples, verdict, residuals),
-    versions, timings; ``.metrics()`` (metrics.json, schema audit-metrics/1), ``.to_dict()``,
-    ``.ranking()``, ``.term(name)``. ``calibration_for(frame, spec) -> CalibrationResult``: the audit's
+    log_loss, brier), scale (``ScaleFactor``: alpha with interval, ``effect_ratio``), terms (``TermShape``
+    per main effect, on the common scale: grid, weight, student/outcome/difference with _low/_high,
+    band_low/band_high, student_bags, discrepancy(+_low/_high, _sq), differs, differs_share, stability),
+    pairs (``PairShape``: x_grid, y_grid, student, outcome, difference, weight, discrepancy, differs),
+    missing (``MissingFeatureTest``: ``Correlation`` tuple, verdict, residuals), versions, timings;
+    ``.metrics()`` (metrics.json, schema audit-metrics/1), ``.to_dict()``, ``.ranking()``, ``.flagged()``,
+    ``.term(name)``. Words for every verdict: :mod:`core.audit.words`. ``calibration_for(frame, spec) -> CalibrationResult``: the audit's
     own calibration step alone (same rows, split and groups; no EBM fitted).
+Validation
+    ``run_validation(grid, *, backend, n_jobs, scheduler, progress) -> ValidationReport`` and
+    ``write_validation`` (:mod:`core.audit.validation`; ``python -m core validate``), on the seeded
+    scenarios of :mod:`core.audit.synthetic` with their population truth.
 Plots (records -> plotly figures)
     see :mod:`core.audit.plots`.
 Outputs
@@ -42,7 +47,8 @@ _HOMES = {
     "datasets": ("DATASETS", "AuditDataset", "ScenarioTruth", "TrueShape", "fetch_compas", "load_dataset"),
     "missing": ("Correlation", "MissingFeatureTest", "missing_feature_test"),
     "pipeline": ("Accuracy", "AuditResult", "DataSummary", "Fidelity", "calibration_for", "run_audit"),
-    "shapes": ("PairShape", "TermShape"),
+    "shapes": ("PairShape", "ScaleFactor", "TermShape"),
+    "validation": ("ValidationGrid", "ValidationReport", "run_validation", "write_validation"),
     "spec": ("CALIBRATION_METHODS", "PRESETS", "AuditSpec"),
     "validate": ("Problem", "check_table", "model_features", "require_valid"),
     "report": ("report_html", "shapes_csv", "metrics_json", "write_audit"),

@@ -73,6 +73,11 @@ def add_parser(subparsers) -> None:
     p.add_argument("--protected", metavar="COL,...", type=split_names, action="extend", default=None,
                    help="protected columns (same syntax as --features)")
     p.add_argument("--calibration", choices=("none", "isotonic", "platt", "spline"), default=None)
+    p.add_argument("--student", choices=("matched", "logit"), default="matched",
+                   help="matched (default): a classifier on labels drawn from the calibrated score, as noisy as the "
+                        "outcomes; logit: a regressor on the calibrated log-odds, as published")
+    p.add_argument("--scale", choices=("robust", "sd", "range", "none"), default="robust",
+                   help="how the student is put on the outcome model's scale before comparing (default robust)")
     p.add_argument("--interactions", metavar="N", type=_int_in(0, MAX_INTERACTIONS, "--interactions"), default=None,
                    help=f"number of pair terms (default 3, at most {MAX_INTERACTIONS})")
     p.add_argument("--preset", choices=("fast", "default", "precise"), default="default")
@@ -126,7 +131,7 @@ def run(args: argparse.Namespace) -> None:
         spec = AuditSpec(score=args.score, outcome=args.outcome, positive=args.positive,
                          features=tuple(args.features or ()), protected=tuple(args.protected or ()),
                          calibration=args.calibration or "isotonic")
-    spec = replace(spec.with_preset(args.preset), random_state=args.seed)
+    spec = replace(spec.with_preset(args.preset), random_state=args.seed, student=args.student, scale=args.scale)
     if args.protected_only:
         spec = replace(spec, protected_as_features=False)
     if args.bags is not None:

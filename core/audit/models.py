@@ -76,7 +76,7 @@ class FittedModels:
         return self.student_logit(X).mean(axis=0)
 
     def student_logit(self, X: pd.DataFrame) -> np.ndarray:
-        """Bag-averaged student log-odds for rows ``X``, shape (n_bags, n_rows)."""
+        """Per-bag student log-odds for rows ``X``, shape (n_bags, n_rows)."""
         return np.stack([_raw_scores(m, X) for m in self.students])
 
     def outcome_logit(self, X: pd.DataFrame) -> np.ndarray:
@@ -224,13 +224,19 @@ def fit_models(X: pd.DataFrame, score: np.ndarray, y: np.ndarray, spec: AuditSpe
                                       spec.random_state * 1000 + 999))
     n_jobs = auto_n_jobs(spec, len(X))
     models, start = [], time.perf_counter()
-    for i, model in enumerate(Parallel(n_jobs=n_jobs, return_as="generator")(jobs), start=1):
-        models.append(model)
-        elapsed = time.perf_counter() - start
-        eta = elapsed / i * (len(jobs) - i)
-        what = (f"bag {(i + 1) // 2} of {spec.outer_bags} ({'outcome model' if i % 2 else 'student'})"
-                if i <= 2 * spec.outer_bags else "the score's closest copy for the missing-feature test")
-        report(0.05 + 0.95 * i / len(jobs), f"Fitted {what}; about {eta:.0f} s left", eta_s=eta)
+    # max_nbytes=None: no memmapped copies for the workers, whose cleanup made loky's resource tracker
+    # print KeyError tracebacks during successful runs.
+    results = Parallel(n_jobs=n_jobs, return_as="generator", max_nbytes=None)(jobs)
+    try:
+        for i, model in enumerate(results, start=1):
+            models.append(model)
+            elapsed = time.perf_counter() - start
+            eta = elapsed / i * (len(jobs) - i)
+            what = (f"bag {(i + 1) // 2} of {spec.outer_bags} ({'outcome model' if i % 2 else 'student'})"
+                    if i <= 2 * spec.outer_bags else "the score's closest copy for the missing-feature test")
+            report(0.05 + 0.95 * i / len(jobs), f"Fitted {what}; about {eta:.0f} s left", eta_s=eta)
+    finally:
+        results.close()  # a cancelled run stops the fits still queued instead of abandoning them
     mimic = models.pop() if spec.student == "matched" else None
     outcomes, students = models[0::2], models[1::2]
     for model in students:

@@ -7,7 +7,6 @@ from :func:`report_html`, :func:`shapes_csv` and :func:`metrics_json`.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +14,7 @@ import pandas as pd
 from core.audit import plots
 from core.audit.pipeline import AuditResult
 from core.audit.words import headline, scale_sentence, term_sentence
-from core.io import atomic_output_dir, neutralise_formulas
+from core.io import json_safe, atomic_output_dir, neutralise_formulas
 from core.report_html import Section, render_report
 
 INTERVAL_NOTE = (
@@ -38,16 +37,6 @@ CALIBRATION_NOTE = (
 )
 
 
-def _clean(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
-
-
 def _setting_text(value) -> str:
     """A setting as readers write it: lists joined by commas, no Python quoting or escaped newlines."""
     if isinstance(value, (list, tuple)):
@@ -57,7 +46,7 @@ def _setting_text(value) -> str:
 
 def metrics_json(result: AuditResult) -> str:
     """metrics.json text (schema audit-metrics/1); non-finite numbers become null."""
-    return json.dumps(_clean(result.metrics()), indent=2, sort_keys=False) + "\n"
+    return json.dumps(json_safe(result.metrics()), indent=2, sort_keys=False) + "\n"
 
 
 def shapes_frame(result: AuditResult) -> pd.DataFrame:
@@ -103,8 +92,8 @@ def report_html(result: AuditResult) -> str:
         scale_sentence(result.scale),
         f"The black-box score '{spec.score}' was compared with the real outcome '{spec.outcome}' on "
         f"{result.data.rows:,} rows ({result.data.rows_test:,} held out for checking).",
-        f"The student mimics the calibrated score with R² = {result.fidelity.r2:.2f} on held-out rows; the "
-        f"outcome model predicts outcomes with AUC = {result.accuracy.auc:.2f}.",
+        f"The features explain the calibrated score with R² = {result.fidelity.r2:.2f} on held-out rows (its "
+        f"closest additive copy); the outcome model predicts outcomes with AUC = {result.accuracy.auc:.2f}.",
         m.verdict,
     ]
     sections = [Section("Summary", paragraphs=tuple(summary))]
@@ -123,8 +112,10 @@ def report_html(result: AuditResult) -> str:
     sections.append(Section(
         "2. Fidelity and accuracy (held-out rows)",
         tables=(pd.DataFrame([
-            {"model": "Student", "measure": "R² vs calibrated score", "value": result.fidelity.r2},
-            {"model": "Student", "measure": "RMSE (log-odds)", "value": result.fidelity.rmse},
+            {"model": "Closest additive copy of the score", "measure": "R² vs calibrated score",
+             "value": result.fidelity.r2},
+            {"model": "Closest additive copy of the score", "measure": "RMSE (log-odds)",
+             "value": result.fidelity.rmse},
             {"model": "Outcome model", "measure": "AUC", "value": result.accuracy.auc},
             {"model": "Outcome model", "measure": "log-loss", "value": result.accuracy.log_loss},
             {"model": "Outcome model", "measure": "Brier score", "value": result.accuracy.brier}]),),

@@ -21,9 +21,7 @@ the same numbers. Nothing is written until every audit has finished.
 from __future__ import annotations
 
 import json
-import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,21 +73,30 @@ class ValidationGrid:
     n_rows: int = 8000
     preset: str = "default"
     first_seed: int = 0
+    student: str = "matched"
+    scale: str = "robust"
 
     def tasks(self) -> list:
         return [(name, self.first_seed + s) for name in self.scenarios for s in range(self.seeds)]
 
     def to_dict(self) -> dict:
         return {"scenarios": list(self.scenarios), "seeds": self.seeds, "n_rows": self.n_rows,
-                "preset": self.preset, "first_seed": self.first_seed}
+                "preset": self.preset, "first_seed": self.first_seed, "student": self.student, "scale": self.scale}
 
 
-def audit_spec(scenario: Scenario, seed: int, preset: str = "default"):
-    """The spec a user gets for this scenario's table: the preset's settings, the score's natural calibration."""
+def audit_spec(scenario: Scenario, seed: int, preset: str = "default", student: str = "matched",
+               scale: str = "robust"):
+    """The spec a user gets for this scenario's table: the preset's settings, the score's natural calibration.
+
+    ``student`` and ``scale`` other than the defaults are for ablations (what each lever buys).
+    """
+    from dataclasses import replace
+
     from core.audit.spec import AuditSpec
 
-    return AuditSpec(score="score", outcome="outcome", features=FEATURES, protected=("group",),
+    spec = AuditSpec(score="score", outcome="outcome", features=FEATURES, protected=("group",),
                      calibration=scenario.calibration, random_state=seed, n_jobs=1).with_preset(preset)
+    return replace(spec, student=student, scale=scale)
 
 
 def _bin_truth(term, frame, per_row: np.ndarray) -> np.ndarray:
@@ -135,14 +142,15 @@ def _coverage_by_scale(mean, high, truth, w) -> dict:
     return {str(k): _covered(mean - k * half, mean + k * half, truth, w) for k in SCALE_GRID}
 
 
-def run_one(name: str, seed: int, n_rows: int, preset: str = "default") -> dict:
+def run_one(name: str, seed: int, n_rows: int, preset: str = "default", student: str = "matched",
+            scale: str = "robust") -> dict:
     """Audit one seeded table of scenario ``name`` and score it against the truth (a small dict)."""
     from core.audit.pipeline import run_audit
     from core.audit.shapes import IntervalRule
 
     scenario = SCENARIOS[name]
     frame = simulate(scenario, n_rows, seed)
-    spec = audit_spec(scenario, seed, preset)
+    spec = audit_spec(scenario, seed, preset, student, scale)
     t0 = time.perf_counter()
     result = run_audit(frame, spec)
     seconds = time.perf_counter() - t0
@@ -370,7 +378,8 @@ def run_validation(grid: ValidationGrid, *, backend: str = "joblib", n_jobs: int
     if backend == "joblib":
         from joblib import Parallel, delayed
 
-        jobs = (delayed(run_one)(name, seed, grid.n_rows, grid.preset) for name, seed in tasks)
+        jobs = (delayed(run_one)(name, seed, grid.n_rows, grid.preset, grid.student, grid.scale)
+                for name, seed in tasks)
         for run in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
             note(run)
     elif backend == "dask":
@@ -383,7 +392,8 @@ def run_validation(grid: ValidationGrid, *, backend: str = "joblib", n_jobs: int
                                    dashboard_address=None)
         client = Client(scheduler or cluster)
         try:
-            futures = [client.submit(run_one, name, seed, grid.n_rows, grid.preset, pure=True) for name, seed in tasks]
+            futures = [client.submit(run_one, name, seed, grid.n_rows, grid.preset, grid.student, grid.scale,
+                                     pure=True) for name, seed in tasks]
             for fut in as_completed(futures):
                 note(fut.result())
         finally:
@@ -396,30 +406,12 @@ def run_validation(grid: ValidationGrid, *, backend: str = "joblib", n_jobs: int
     return ValidationReport(grid=grid, runs=runs, seconds=time.perf_counter() - start, backend=backend)
 
 
-def _clean(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def write_validation(report: ValidationReport, out_dir) -> Path:
-    """Write validation.json and validation.md into ``out_dir``, each replaced whole."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    files = {"validation.json": json.dumps(_clean(report.to_dict()), indent=2) + "\n",
-             "validation.md": report.markdown()}
-    staged = []
-    for name, text in files.items():
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".partial")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        staged.append((tmp, out / name))
-    for tmp, final in staged:
-        os.replace(tmp, final)
-    return out
+    """Write validation.json and validation.md into ``out_dir``, replacing the old pair as a set."""
+    from core.io import atomic_output_dir, json_safe
+
+    with atomic_output_dir(out_dir) as tmp:
+        (tmp / "validation.json").write_text(json.dumps(json_safe(report.to_dict()), indent=2) + "\n",
+                                             encoding="utf-8")
+        (tmp / "validation.md").write_text(report.markdown(), encoding="utf-8")
+    return Path(out_dir)

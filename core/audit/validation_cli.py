@@ -24,6 +24,10 @@ def add_parser(subparsers) -> None:
                    help=f"scenarios to run (default all: {', '.join(SCENARIOS)})")
     p.add_argument("--preset", choices=("fast", "default", "precise"), default="default")
     p.add_argument("--first-seed", metavar="S", type=int, default=0, help="first seed (default 0)")
+    p.add_argument("--student", choices=("matched", "logit"), default="matched",
+                   help="ablation: the student to validate (default: the shipped noise-matched one)")
+    p.add_argument("--scale", choices=("robust", "sd", "range", "none"), default="robust",
+                   help="ablation: the common-scale method (default: the shipped robust alpha)")
     p.add_argument("--backend", choices=("joblib", "dask"), default="joblib",
                    help="joblib processes on this machine (default), or a dask.distributed cluster")
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
@@ -54,7 +58,7 @@ def run(args: argparse.Namespace) -> None:
         raise InputError("--scheduler only applies to --backend dask.", "Add --backend dask.", field="backend")
     out = check_output_dir(args.out)
     grid = ValidationGrid(scenarios=names, seeds=args.seeds, n_rows=args.rows, preset=args.preset,
-                          first_seed=args.first_seed)
+                          first_seed=args.first_seed, student=args.student, scale=args.scale)
     report = run_validation(grid, backend=args.backend, n_jobs=args.jobs, scheduler=args.scheduler,
                             progress=print_progress)
     write_validation(report, out)

@@ -29,14 +29,25 @@ def _where(term, i) -> str:
 def largest_gap(term):
     """Index of the largest gap whose simultaneous band excludes 0, among bins holding ≥ 1% of rows.
 
+    A term with fewer than three such bins (a fine-grained number) uses its
+    heaviest bins that together hold half of the rows.
+
     Falls back to the largest gap among such bins when none excludes 0;
     ``None`` for pairs or terms without bins.
     """
     if isinstance(term, PairShape) or not term.grid:
         return None
     total = sum(term.weight) or 1.0
-    usable = [i for i, g in enumerate(term.grid) if g != MISSING_LABEL and term.weight[i] / total >= MIN_POINT_SHARE]
-    usable = usable or [i for i, g in enumerate(term.grid) if g != MISSING_LABEL] or list(range(len(term.grid)))
+    candidates = [i for i, g in enumerate(term.grid) if g != MISSING_LABEL] or list(range(len(term.grid)))
+    usable = [i for i in candidates if term.weight[i] / total >= MIN_POINT_SHARE]
+    if len(usable) < 3:  # a fine-grained term: its heaviest bins, which together hold half of the rows
+        heavy, held = [], 0.0
+        for i in sorted(candidates, key=lambda i: -term.weight[i]):
+            heavy.append(i)
+            held += term.weight[i] / total
+            if held >= 0.5:
+                break
+        usable = sorted(set(usable) | set(heavy))
     sure = [i for i in usable if term.band_low[i] > 0 or term.band_high[i] < 0]
     return max(sure or usable, key=lambda i: abs(term.difference[i]))
 

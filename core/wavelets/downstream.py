@@ -313,11 +313,13 @@ def linear_baseline(X_train, y_train, X_test, y_test, task: str) -> float:
     training signals (R²), or L2 logistic regression with its penalty chosen the
     same way (accuracy); features standardised as for the distilled model.
     """
-    from sklearn.linear_model import LogisticRegressionCV, RidgeCV
+    from sklearn.linear_model import RidgeCV
+    from sklearn.model_selection import GridSearchCV
 
     alphas = np.logspace(-3, 4, 15)
     if task == "regression":
         model = make_pipeline(StandardScaler(), RidgeCV(alphas=alphas))
     else:
-        model = make_pipeline(StandardScaler(), LogisticRegressionCV(Cs=1.0 / alphas[::2], cv=3, max_iter=2000))
+        model = GridSearchCV(make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
+                             {"logisticregression__C": list(1.0 / alphas[::2])}, cv=3)
     return float(model.fit(X_train, y_train).score(X_test, y_test))

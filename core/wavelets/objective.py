@@ -38,12 +38,22 @@ _PENALTY_CACHE: dict = {}
 
 
 def _penalty_operators(n: int, dtype, device):
-    """Constant matrices for the penalties: DFT rows, even-shift pairs, highpass-sum signs."""
+    """Constant operators with ``residuals(h) = cat([A h, (Q h) h]) - offsets`` for a filter of length ``n``.
+
+    ``A`` (2, n) holds the two linear residuals (Σh and Σg, whose signs alternate);
+    ``Q`` (m, n, n) the quadratic ones as forms ``hᵀ Q_i h``: the norm (identity),
+    the power complementarity at each of the n/2 DFT pairs (sum of the
+    cos/sin outer products of both frequencies), and the autocorrelation at each
+    even lag (a shift matrix). Two matrix products then give every residual.
+    """
     key = (n, dtype, str(device))
     if key not in _PENALTY_CACHE:
         k = torch.arange(n, dtype=torch.float64)
         angle = 2 * math.pi * torch.outer(k, k) / n
-        dft = torch.cat([torch.cos(angle), torch.sin(angle)])  # (2n, n): real and imaginary rows
+        cos, sin = torch.cos(angle), torch.sin(angle)  # row f: the DFT's real and imaginary parts at f
+        power = torch.einsum("fi,fj->fij", cos, cos) + torch.einsum("fi,fj->fij", sin, sin)  # |H_f|² = hᵀ P_f h
+        half = n // 2
+        cmf = power[:half] + power[half : 2 * half]
         lags = [lag for lag in range(-(n - 1), n) if lag % 2 == 0]
         shifts = torch.zeros(len(lags), n, n, dtype=torch.float64)
         for i, lag in enumerate(lags):
@@ -51,22 +61,18 @@ def _penalty_operators(n: int, dtype, device):
                 shifts[i, m, m + lag] = 1.0
         delta = torch.tensor([1.0 if lag == 0 else 0.0 for lag in lags], dtype=torch.float64)
         signs = torch.tensor([(-1.0) ** (n - 1 - m) for m in range(n)], dtype=torch.float64)  # Σg = signs·h
-        _PENALTY_CACHE[key] = tuple(t.to(dtype=dtype, device=device) for t in (dft, shifts, delta, signs))
+        linear = torch.stack([torch.ones(n, dtype=torch.float64), signs])
+        quadratic = torch.cat([torch.eye(n, dtype=torch.float64)[None], cmf, shifts])
+        offsets = torch.cat([torch.tensor([math.sqrt(2.0), 0.0, 1.0], dtype=torch.float64),
+                             torch.full((half,), 2.0, dtype=torch.float64), delta])
+        _PENALTY_CACHE[key] = tuple(t.to(dtype=dtype, device=device) for t in (linear, quadratic, offsets))
     return _PENALTY_CACHE[key]
 
 
 def _residuals(h: torch.Tensor) -> torch.Tensor:
     """Every validity residual of ``h`` in one vector, in :data:`PENALTY_TERMS` order (see ``_segments``)."""
-    n = h.shape[0]
-    dft, shifts, delta, signs = _penalty_operators(n, h.dtype, h.device)
-    parts = dft @ h
-    parts = parts * parts  # products, not pow: pow's backward is several times dearer on tiny tensors
-    spectrum = parts[:n] + parts[n:]
-    half = n // 2
-    gap = spectrum[:half] + spectrum[half : 2 * half] - 2.0
-    even = (shifts @ h) @ h - delta  # autocorrelation at even lags, minus the identity
-    scalars = torch.stack([h.sum() - math.sqrt(2.0), signs @ h, (h * h).sum() - 1.0])
-    return torch.cat([scalars, gap, even])
+    linear, quadratic, offsets = _penalty_operators(h.shape[0], h.dtype, h.device)
+    return torch.cat([linear @ h, (quadratic @ h) @ h]) - offsets
 
 
 def _segments(n: int) -> list[tuple[str, int, int]]:
@@ -74,6 +80,21 @@ def _segments(n: int) -> list[tuple[str, int, int]]:
     half, lags = n // 2, sum(1 for lag in range(-(n - 1), n) if lag % 2 == 0)
     return [("lowpass_sum", 0, 1), ("highpass_sum", 1, 2), ("norm", 2, 3), ("cmf", 3, 3 + half),
             ("orthogonality", 3 + half, 3 + half + lags)]
+
+
+_SEGMENT_CACHE: dict = {}
+
+
+def _segment_matrix(n: int, dtype, device) -> torch.Tensor:
+    """``S`` (5, len(residuals)) with ``S @ r²`` = the five penalties (½ · sum of squares per segment)."""
+    key = (n, dtype, str(device))
+    if key not in _SEGMENT_CACHE:
+        parts = _segments(n)
+        S = torch.zeros(len(parts), parts[-1][2], dtype=torch.float64)
+        for i, (_, a, b) in enumerate(parts):
+            S[i, a:b] = 0.5
+        _SEGMENT_CACHE[key] = S.to(dtype=dtype, device=device)
+    return _SEGMENT_CACHE[key]
 
 
 def validity_penalties(h: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -244,8 +265,7 @@ def _dense_precomputed_loss(h, x, grads, pair, *, levels, mode, lam, gamma, pena
     with torch.no_grad():
         if r is None:
             r = _residuals(h.detach())
-        terms = {"reconstruction": rec.detach()}
-        terms.update({name: 0.5 * (r[a:b] * r[a:b]).sum() for name, a, b in _segments(h.shape[0])})
-        terms["wavelet_l1"], terms["attribution_l1"] = l1.detach().unbind(0)
-        terms["total"] = total.detach()
+        penalties = _segment_matrix(h.shape[0], r.dtype, r.device) @ (r * r)
+        vector = torch.cat([rec.reshape(1), penalties.to(rec.dtype), l1.to(rec.dtype), total.reshape(1)])
+        terms = dict(zip(TERMS, vector.unbind(0)))  # TERMS order: reconstruction, penalties, L1s, total
     return total, terms
