@@ -4,6 +4,9 @@ import streamlit as st
 
 from ui import keys
 from ui.navigation import page_for
+from ui.wavelet_process import prewarm
+
+prewarm()  # the wavelet demo's worker process starts preparing while the reader looks at Home
 
 AUDIT_DEMO_DATASET = "synthetic-biased"
 WAVELET_DEMO_DATASET = "simulation"

@@ -131,7 +131,7 @@ def _z2(mean, high, truth, w, t_quantile) -> float:
     return float(np.sum(w * z ** 2) / max(w.sum(), 1e-12))
 
 
-SCALE_GRID = (0.8, 0.85, 0.9, 0.95, 1.0)  # what-if values of INTERVAL_SCALE, reported as sensitivity
+SCALE_GRID = (0.7, 0.8, 0.85, 0.9, 1.0)  # what-if values of INTERVAL_SCALE, reported as sensitivity
 
 
 def _coverage_by_scale(mean, high, truth, w) -> dict:
@@ -163,7 +163,7 @@ def run_one(name: str, seed: int, n_rows: int, preset: str = "default", student:
         o_true = _bin_truth(term, frame, rows["outcome"][term.name])
         d_true = truth.alpha * s_true - o_true
         raw = np.asarray(term.student_bags, float)
-        s_mean, s_low, s_high = rule.pointwise(raw)
+        s_mean, s_low, s_high = rule.pointwise(raw, term.weight)
         tq = rule.t_quantile
         terms[term.name] = {
             "flagged": term.differs,

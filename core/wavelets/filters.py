@@ -49,7 +49,8 @@ def initial_filter(name: str) -> np.ndarray:
     if not w.orthogonal:
         raise InputError(
             f"'{name}' is biorthogonal, but AWD starts from an orthogonal wavelet.",
-            "Choose an orthogonal family: haar, dbN, symN or coifN (for example db5).",
+            "Choose an orthogonal family: dbN (N ≥ 2), symN or coifN, for example db5 "
+            "(haar works only with --parametrization penalty).",
             field="wavelet",
         )
     return np.asarray(w.rec_lo, dtype=float)
