@@ -25,7 +25,7 @@ test: $(STAMP)  ## the whole default suite (slow tests excluded)
 test-all: $(STAMP)  ## every test, slow ones included
 	$(BIN)/python -m pytest -m ""
 
-validate: $(STAMP)  ## how often the default audit's verdicts hold (7 scenarios x 20 seeds; about 30 min on 2 cores)
+validate: $(STAMP)  ## how often the default audit's verdicts hold (7 scenarios x 20 seeds; about 17 min on 2 idle cores)
 	$(BIN)/python -m core validate --out artifacts/validation
 
 bench: $(STAMP)  ## performance scripts; numbers print to the terminal
