@@ -194,7 +194,7 @@ def fit_models(X: pd.DataFrame, score: np.ndarray, y: np.ndarray, spec: AuditSpe
     """
     from joblib import Parallel, delayed
 
-    from core.audit.calibration import ScoreCalibrator
+    from core.audit.calibration import ScoreCalibrator, logit
 
     report = progress or (lambda *a, **k: None)
     rng = np.random.default_rng(spec.random_state)
@@ -207,9 +207,9 @@ def fit_models(X: pd.DataFrame, score: np.ndarray, y: np.ndarray, spec: AuditSpe
         fit_rows = bags[:, b] == 1
         cal = ScoreCalibrator(method=spec.calibration, epsilon=spec.epsilon).fit(score[fit_rows], y[fit_rows])
         p = cal.predict_proba(score)
-        targets.append((draw < p).astype(int) if spec.student == "matched" else np.log(p) - np.log1p(-p))
+        targets.append((draw < p).astype(int) if spec.student == "matched" else logit(p))
     full = ScoreCalibrator(method=spec.calibration, epsilon=spec.epsilon).fit(score, y).predict_proba(score)
-    full_logit = np.log(full) - np.log1p(-full)
+    full_logit = logit(full)
     report(0.02, "Choosing pairs from both models' rankings")
     pairs = choose_pairs(X, y, (draw < full).astype(int), spec.interactions, spec)
     settings = ebm_settings(spec)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from core import __version__
-from core.audit.calibration import CalibrationResult, calibrate
+from core.audit.calibration import CalibrationResult, calibrate, expit
 from core.audit.missing import MissingFeatureTest, missing_feature_test
 from core.audit.words import term_effect, verdict_record
 from core.audit.models import fit_models, prepare_features
@@ -269,14 +269,14 @@ def run_audit(frame: pd.DataFrame, spec: AuditSpec, *, truth=None, progress=None
     X_test = X[~train].reset_index(drop=True)
     # Fidelity: how much of the calibrated score the features can explain, from its closest additive copy.
     pred_s = fitted.mimic_logit(X_test)
-    prob_o = np.clip(_expit(fitted.outcome_logit(X_test).mean(axis=0)), 1e-15, 1 - 1e-15)
+    prob_o = np.clip(expit(fitted.outcome_logit(X_test).mean(axis=0)), 1e-15, 1 - 1e-15)
     fidelity, accuracy = _fidelity(target[~train], pred_s), _accuracy(y[~train], prob_o)
     timings["predict"] = time.perf_counter() - t
 
     t = time.perf_counter()
     report(0.9, "Testing for missing features (bootstrap)")
     # Both residuals on the probability scale: the score's part the features miss, the outcome's part they miss.
-    resid_s = calibrator.predict_proba(score[~train]) - _expit(pred_s)
+    resid_s = calibrator.predict_proba(score[~train]) - expit(pred_s)
     missing = missing_feature_test(resid_s, y[~train] - prob_o, n_bootstrap=spec.n_bootstrap,
                                    max_rows=spec.max_bootstrap_rows, random_state=spec.random_state)
     timings["missing_features"] = time.perf_counter() - t
@@ -313,10 +313,6 @@ def calibration_for(frame: pd.DataFrame, spec: AuditSpec) -> CalibrationResult:
             raise InputError(p.problem, p.fix, field=p.field)
     data, y, score, train = _usable_rows(frame, spec)
     return _calibrate(data, y, score, train, spec)[1]
-
-
-def _expit(z):
-    return 1.0 / (1.0 + np.exp(-np.asarray(z, float)))
 
 
 def _check_spec(spec: AuditSpec) -> None:

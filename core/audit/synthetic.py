@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from core.audit.additive import fit_additive_logistic
+from core.audit.calibration import expit
 
 CHARGE_EFFECTS = {"felony": 0.35, "misdemeanour": -0.2, "other": 0.0}
 CHARGE_SHARES = (0.5, 0.35, 0.15)
@@ -95,19 +96,15 @@ def _base_logit(people: dict) -> np.ndarray:
     return -0.6 + f_age(people["age"]) + f_priors(people["priors"]) + charge
 
 
-def _expit(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 def simulate(scenario: Scenario, n_rows: int, random_state: int) -> pd.DataFrame:
     """A seeded table of ``n_rows`` people with ``score`` and ``outcome`` (``hidden`` is not included)."""
     rng = np.random.default_rng(random_state)
     people = _draw_people(n_rows, rng)
     eta_y = _base_logit(people) + scenario.hidden_weight * people["hidden"]
     eta_box = eta_y + scenario.bias_weight * (people["group"] == "B")
-    y = (rng.random(n_rows) < _expit(eta_y)).astype(int)
+    y = (rng.random(n_rows) < expit(eta_y)).astype(int)
     if scenario.score_kind == "probability":
-        score = np.round(_expit(eta_box), 4)
+        score = np.round(expit(eta_box), 4)
     else:
         score = _decile(eta_box, _population(scenario).cuts).astype(float)
     return pd.DataFrame({"age": people["age"], "priors": people["priors"], "charge": people["charge"],
@@ -132,7 +129,7 @@ def _population(scenario: Scenario) -> _Population:
     eta_box = eta_y + scenario.bias_weight * (people["group"] == "B")
     cuts = np.quantile(eta_box, np.linspace(0.1, 0.9, 9))
     dec = _decile(eta_box, cuts)
-    p = _expit(eta_y)
+    p = expit(eta_y)
     rate = np.array([p[dec == d].mean() for d in range(1, 11)])
     return _Population(cuts=cuts, decile_rate=np.maximum.accumulate(rate))
 
@@ -189,10 +186,10 @@ def projected_truth(scenario: Scenario) -> ProjectedTruth:
     pop = _population(scenario)
     for h, w in zip(nodes, weights):
         eta_y = base + scenario.hidden_weight * h
-        p_y += w * _expit(eta_y)
+        p_y += w * expit(eta_y)
         eta_box = eta_y + bias
         if scenario.score_kind == "probability":
-            p_star += w * _expit(eta_box)
+            p_star += w * expit(eta_box)
         else:
             p_star += w * pop.decile_rate[_decile(eta_box, pop.cuts) - 1]
     codes = _codes(people)

@@ -146,6 +146,7 @@ def run_one(name: str, seed: int, n_rows: int, preset: str = "default", student:
             scale: str = "robust") -> dict:
     """Audit one seeded table of scenario ``name`` and score it against the truth (a small dict)."""
     from core.audit.pipeline import run_audit
+    from core.audit.models import VALIDATION_SHARE
     from core.audit.shapes import IntervalRule
 
     scenario = SCENARIOS[name]
@@ -156,7 +157,7 @@ def run_one(name: str, seed: int, n_rows: int, preset: str = "default", student:
     seconds = time.perf_counter() - t0
     truth = projected_truth(scenario)
     rows = {"student": truth.on_rows(frame, "student"), "outcome": truth.on_rows(frame, "outcome")}
-    rule = IntervalRule.for_bags(spec.outer_bags, 1 - 0.15)
+    rule = IntervalRule.for_bags(spec.outer_bags, 1 - VALIDATION_SHARE)
     terms = {}
     for term in result.terms:
         s_true = _bin_truth(term, frame, rows["student"][term.name])
