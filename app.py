@@ -6,17 +6,21 @@ Run with ``make run``. Pages live in ``pages/`` and are listed in
 
 import streamlit as st
 
-from ui.favicon import favicon
+from ui.favicon import ICON, LOGO, TAB_ICON
+from ui.glossary import glossary
 from ui.navigation import PAGES
 
-st.set_page_config(page_title="Distill Studio", page_icon=favicon(), layout="wide")  # drawn locally, not fetched
+st.set_page_config(page_title="Distill Studio", page_icon=TAB_ICON, layout="wide")  # a local file, not fetched
 
 sections: dict[str, list] = {}
 for spec in PAGES:
     page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.default)
     sections.setdefault("" if spec.section == "Home" else spec.section, []).append(page)
 
+st.logo(LOGO, icon_image=ICON, size="large")  # shipped in assets/, never fetched from another host
+
 with st.sidebar:
+    glossary()
     st.caption("Everything runs on this computer. No data or usage statistics leave it.")
 
 st.navigation(sections).run()

@@ -66,13 +66,3 @@ def main(argv: list[str] | None = None) -> int:
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     prefix = "warning" if issubclass(category, InputWarning) else category.__name__
     print(f"{prefix}: {message}", file=sys.stderr)
-
-
-def print_progress(fraction: float, message: str, **details) -> None:
-    """Progress callback for the terminal: one line per step on stderr, with time left when known."""
-    from core.progress import format_duration
-
-    eta = details.get("eta")
-    own = "eta_s" in details or message.endswith(" left")  # the step already states its time left
-    tail = f" · about {format_duration(eta)} left" if eta is not None and 0 < fraction < 1 and not own else ""
-    print(f"[{fraction:4.0%}] {message}{tail}", file=sys.stderr, flush=True)

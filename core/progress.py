@@ -8,6 +8,7 @@ the app stores it for a polling fragment. To cancel, the callback raises
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any, Callable, Protocol
 
@@ -67,3 +68,11 @@ def with_eta(progress: ProgressCallback | None, *, clock: Callable[[], float] = 
         progress(fraction, message, **details)
 
     return report
+
+
+def print_progress(fraction: float, message: str, **details) -> None:
+    """Progress callback for the terminal: one line per step on stderr, with time left when known."""
+    eta = details.get("eta")
+    own = "eta_s" in details or message.endswith(" left")  # the step already states its time left
+    tail = f" · about {format_duration(eta)} left" if eta is not None and 0 < fraction < 1 and not own else ""
+    print(f"[{fraction:4.0%}] {message}{tail}", file=sys.stderr, flush=True)

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import plotly.offline
 
 from core import __version__
-from core.theme import FONT
+from core.theme import FONT, PLOTLY_CONFIG  # PLOTLY_CONFIG: the app's toolbar
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ def render_report(title: str, subtitle: str, sections: list[Section], meta: dict
         for table in section.tables:
             parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.3g}", border=0, escape=True))
         for fig in section.figures:
-            parts.append("<div class='figure'>" + fig.to_html(full_html=False, include_plotlyjs=False) + "</div>")
+            div = fig.to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG)  # not "html": the module
+            parts.append("<div class='figure'>" + div + "</div>")
     parts.append("</body></html>")
     return "\n".join(parts)

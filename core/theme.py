@@ -2,7 +2,9 @@
 
 Colours come from the Okabe-Ito palette, which stays distinguishable under the
 common forms of colour blindness. Student and outcome model use blue and
-orange, never red and green.
+orange, never red and green. A flagged term is wine, far from both of them in
+normal vision and in each simulated colour-vision deficiency, and it is always
+drawn with the ⚑ mark or the word "differs" too, never by colour alone.
 """
 
 from __future__ import annotations
@@ -12,8 +14,16 @@ STUDENT = "#0072B2"  # blue: the student, which mimics the black-box score
 OUTCOME = "#E69F00"  # orange: the outcome model, trained on what really happened
 DIFFERENCE = "#444444"  # dark grey: student minus outcome
 TRUTH = "#000000"  # black dashed: the known truth of a synthetic scenario
-FLAG = "#D55E00"  # vermillion: a term flagged as different
+FLAG = "#882255"  # wine (Tol): a term flagged as different; vermilion read as the outcome orange
+FLAG_MARK = "⚑"  # drawn beside every flag, so colour is never the only cue
 DENSITY = "#BBBBBB"  # light grey: where the data are
+ALL_ROWS = "#000000"  # black, thick: every row together in per-group charts (no group is black)
+# Per-group lines: Okabe-Ito and Tol hues apart from the two models' blue and orange and the flag's wine;
+# each group also gets its own marker symbol, so colour is never the only cue.
+GROUPS = ("#009E73", "#CC79A7", "#56B4E9", "#332288", "#999933", "#44AA99", "#AA4499", "#D55E00", "#661100",
+          "#6699CC")
+GROUP_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "pentagon", "hexagon",
+                 "triangle-down", "star-square", "hourglass")
 
 # Wavelet workflow.
 LEARNED = "#0072B2"  # the distilled (learned) wavelet
@@ -32,6 +42,9 @@ LABELS = {
     "student": "Student (mimics the score, on the outcome scale)",
     "outcome": "Outcome model (learns from real outcomes)",
     "difference": "Difference (scaled student − outcome)",
+    "student_short": "Student",  # panel titles, where the long labels do not fit
+    "outcome_short": "Outcome model",
+    "difference_short": "Student − outcome",
     "truth": "True shape",
     "logit": "Contribution to log-odds",
     "learned": "Distilled wavelet",
@@ -67,3 +80,21 @@ def plotly_layout(**overrides) -> dict:
     )
     layout.update(overrides)
     return layout
+
+
+MODEBAR_CLEARANCE = 34  # px: plotly's toolbar sits in the figure's top-right corner, this tall
+
+# Plotly's toolbar in the app and in the reports: only the buttons a reader uses (zoom, pan, reset, save as
+# PNG), and no logo linking to plotly's site. It shows on hover; titles start below it (:func:`title`).
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines",
+                               "hoverClosestCartesian", "hoverCompareCartesian"],
+    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "distill-studio-chart"},
+}
+
+
+def title(text: str, **extra) -> dict:
+    """A figure title pinned below the strip where plotly's toolbar appears, so the toolbar never covers it."""
+    return dict(text=text, x=0.01, xanchor="left", y=1, yref="container", yanchor="top",
+                pad=dict(t=MODEBAR_CLEARANCE), automargin=True, **extra)

@@ -6,11 +6,14 @@ from core.audit import plots
 from core.audit.spec import CALIBRATION_METHODS
 from core.errors import InputError
 from ui import keys
-from ui.audit_cache import calibration_preview, problems
-from ui.audit_readings import calibration_gap_reading
-from ui.audit_runs import latest
-from ui.audit_state import current_spec, run_key
-from ui.audit_view import require_data, show_problems
+from ui.audit.cache import calibration_preview, problems
+from ui.audit.readings import calibration_gap_reading
+from ui.audit.runs import latest
+from ui.audit.state import current_spec, run_key
+from core.audit.calibration import MIN_GROUP_POSITIVES, MIN_GROUP_ROWS, group_too_small
+from ui.audit.runs import running
+from ui.audit.url import sync
+from ui.audit.view import require_data, running_notice, show_problems
 from ui.charts import chart
 from ui.markup import md
 
@@ -23,21 +26,23 @@ METHOD_HELP = {
 }
 
 st.title("Calibration")
-st.markdown("A risk score is not yet a probability: a decile of 7 means nothing on its own. Calibration maps each "
-            "score to the **share of people with that score who had the outcome**, fitted on training rows only. "
-            "The student then mimics this calibrated score on the log-odds scale.")
 source, dataset = require_data()
+sync()
+if st.session_state.get(keys.AUDIT_CALIBRATION) == "none":
+    st.markdown("Method **None**: the score is read as a probability as it is (only clipped away from 0 and 1), "
+                "so nothing is fitted. Below: whether that probability matches what happened, overall and per "
+                "group. The student then mimics it on the log-odds scale.")
+else:
+    st.markdown("A risk score is not yet a probability: a decile of 7 means nothing on its own. Calibration maps "
+                "each score to the **share of people with that score who had the outcome**, fitted on training "
+                "rows only. The student then mimics this calibrated score on the log-odds scale.")
+if running() is not None:
+    running_notice(True)
 
-if st.session_state.get(keys.AUDIT_CALIBRATION_WIDGET) != st.session_state.get(keys.AUDIT_CALIBRATION):
-    st.session_state[keys.AUDIT_CALIBRATION_WIDGET] = st.session_state.get(keys.AUDIT_CALIBRATION, "isotonic")
-
-
-def _store_method() -> None:
-    st.session_state[keys.AUDIT_CALIBRATION] = st.session_state[keys.AUDIT_CALIBRATION_WIDGET] or "isotonic"
-
-
+# One key: the control's own value is the method the audit uses, kept across pages by persist_state.
+st.session_state.setdefault(keys.AUDIT_CALIBRATION, "isotonic")
 method = st.segmented_control("Method", CALIBRATION_METHODS, format_func=METHOD_LABELS.get, required=True,
-                              key=keys.AUDIT_CALIBRATION_WIDGET, on_change=_store_method,
+                              key=keys.AUDIT_CALIBRATION, persist_state="session",
                               help="  \n".join(f"**{METHOD_LABELS[m]}**: {h}" for m, h in METHOD_HELP.items()))
 st.caption(METHOD_HELP[method])
 spec = current_spec()
@@ -78,12 +83,23 @@ groups = sorted({t.group for t in cal.reliability if t.group != "All"})
 if groups:
     st.subheader("Per protected group")
     st.caption("After calibration every group should lie on the diagonal. A group above it is under-predicted "
-               "by the score; a group below it is over-predicted.")
+               "by the score; a group below it is over-predicted. "
+               f"Groups with fewer than {MIN_GROUP_ROWS} held-out rows or {MIN_GROUP_POSITIVES} with the outcome get "
+               "no verdict: their observed rate is too noisy (dotted lines in the chart).")
+    small = [g for g in groups if group_too_small(cal.table("after", g))]
     for group in groups:
-        st.markdown(calibration_gap_reading(cal, group))
+        if group not in small:
+            st.markdown(calibration_gap_reading(cal, group))
+    if small:
+        rows = sum(sum(cal.table("after", g).count) for g in small)
+        st.markdown(f"**No verdict** for {len(small)} small group{'s' * (len(small) > 1)} "
+                    f"({md(', '.join(small))}; {rows:,} held-out rows in all): too few rows or outcomes to say "
+                    "whether the score over- or under-predicts for them.")
     stage = st.segmented_control("Show", ["after", "before"], required=True, default="after", key=keys.AUDIT_CAL_STAGE,
                                  format_func={"after": "After calibration", "before": "Raw score"}.get)
     chart(plots.reliability_by_group_figure(cal, stage=stage),
           f"Reliability lines, one per protected group ({', '.join(groups)}), "
           f"{'after calibration' if stage == 'after' else 'for the raw score'}.")
-st.caption(f"Reliability is measured on {cal.evaluated_on}; the calibration itself is fitted on training rows.")
+st.caption(f"Reliability is measured on {cal.evaluated_on}"
+           + ("; the score is used as it is (method None)." if cal.method == "none"
+              else "; the calibration itself is fitted on training rows."))

@@ -1,38 +1,44 @@
 """Student vs outcome: run the audit, then compare the two models term by term."""
 
+import hashlib
+
 import streamlit as st
 
 from core import theme
 from core.audit import plots
-from core.audit.spec import PRESETS
-from ui import keys
-from core.audit.words import PREVIEW_NOTE, scale_sentence, term_sentence
-from ui.audit_readings import accuracy_reading, fidelity_reading, shape_alt, term_reading
-from ui.audit_runs import latest, start_run
-from ui.audit_view import require_data, stale_notice
-from ui.charts import chart
-from core.audit.spec import DEFAULT_PRESET, SCALE_METHODS, STUDENT_KINDS
-from ui.audit_state import PRESET_LABELS, SCALE_LABELS, STUDENT_LABELS, current_spec, preset_help, settings
-from ui.feedback import follow_job, show_job_error
 from core.audit.cli import MAX_BAGS, MAX_INTERACTIONS, MAX_SEED
+from core.audit.spec import DEFAULT_PRESET, PRESETS, SCALE_METHODS, STUDENT_KINDS
+from core.audit.words import PREVIEW_NOTE, odds_help, scale_sentence, term_sentence
+from ui import keys
+from ui.audit.readings import accuracy_reading, fidelity_reading, shape_alt, term_reading
+from ui.audit.runs import latest, running, start_run
+from ui.audit.state import (PRESET_LABELS, SCALE_LABELS, STUDENT_LABELS, current_spec, preset_help, settings,
+                            spec_summary)
+from ui.audit.url import sync
+from ui.audit.view import require_data, stale_notice
+from ui.charts import chart
+from ui.feedback import follow_job, show_job_error
 from ui.markup import md, md_list
 
 st.title("Student vs outcome")
 st.markdown(
-    f"<span style='color:{theme.STUDENT}'>■</span> **Blue: the student**, which mimics the black-box score. "
-    f"<span style='color:{theme.OUTCOME}'>■</span> **Orange: the outcome model**, which learns from what really "
-    "happened. Where they part, the score uses a feature differently from what the outcomes justify.",
+    f"<span style='color:{theme.STUDENT}'>■</span> **Blue: the student** mimics the black-box score. "
+    f"<span style='color:{theme.OUTCOME}'>■</span> **Orange: the outcome model** learns from what really happened. "
+    "Where they part, the score uses a feature differently from what the outcomes justify.",
     unsafe_allow_html=True,
 )
+SHAPE_HEIGHT = 460  # px: with the verdict beside it, the first screen at 1280×800 holds both
 source, dataset = require_data()
 
 # --- settings and Run -----------------------------------------------------
 current = settings()
 found = latest()
-summary = (f"{PRESET_LABELS[current.get('preset') or DEFAULT_PRESET]} preset · seed {current.get('random_state', 0)}"
-           + (f" · {current['interactions']} pairs" if current.get("interactions") is not None else "")
-           + (f" · {current['outer_bags']} bags" if current.get("outer_bags") is not None else ""))
-with st.expander(f"Settings: {summary}", icon=":material/settings:", expanded=found is None):
+job = running()
+shown_spec = job.meta.get("spec") if job is not None else (found[1].spec if found is not None else None)
+summary = spec_summary(shown_spec) if shown_spec is not None else (
+    f"{PRESET_LABELS[current.get('preset') or DEFAULT_PRESET]} preset · seed {current.get('random_state', 0)}")
+with st.expander(f"Settings: {'running · ' if job is not None else ''}{summary}", icon=":material/settings:",
+                 expanded=found is None and job is None):
     with st.form(keys.AUDIT_SETTINGS_FORM, border=False):
         c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
         preset = c1.segmented_control("Preset", list(PRESETS), format_func=PRESET_LABELS.get, required=True,
@@ -60,12 +66,18 @@ with st.expander(f"Settings: {summary}", icon=":material/settings:", expanded=fo
             st.session_state[keys.AUDIT_SETTINGS] = {"preset": preset or DEFAULT_PRESET, "interactions": interactions,
                                                      "outer_bags": bags, "random_state": int(seed),
                                                      "student": student, "scale": scale}
-            start_run(source, dataset, current_spec())
+            if start_run(source, dataset, current_spec()) == "busy":
+                st.session_state[keys.AUDIT_BUSY] = True
+            st.rerun()  # the settings label above must name the run that is going now
 
-job = follow_job(keys.AUDIT_JOB)
+if st.session_state.pop(keys.AUDIT_BUSY, False) and job is not None:
+    st.warning(f"**An audit is already running ({spec_summary(job.meta['spec'])}).** Nothing new was started. "
+               "Your new settings are kept: press **Run** again when it finishes, or **Cancel** it first.",
+               icon=":material/hourglass_top:")
+job = follow_job(keys.AUDIT_JOB, interval=1.0)  # each poll takes the GIL from the fit
 if job is not None and job.running:
     st.caption("Fitting both models on every bag. You can read the Calibration page meanwhile; "
-               "the fit keeps running.")
+               "the fit keeps running." + (" The result below is from the previous run." if found else ""))
 if job is not None and not job.running and job.error is not None:
     show_job_error(job)
 
@@ -77,21 +89,72 @@ if found is None:
     st.stop()
 key, result = found
 stale_notice(key, source)
+sync()
 
-# --- headline -------------------------------------------------------------
+# --- headline and the first feature, side by side: one screen at 1280×800 ---
 ranked = result.ranking()
 flagged = [t.name for t in result.flagged()]
-if result.spec.is_preview:
-    st.warning(f"**{PREVIEW_NOTE}** The {PRESET_LABELS[result.spec.preset]} settings have not been validated; "
-               "their verdict is a first look only.", icon=":material/science:")
-if flagged:
-    st.error(f"**The score departs from the outcomes on: {md_list(flagged)}.** "
-             + " ".join(md(term_sentence(t)) for t in result.flagged()), icon=":material/flag:")
-else:
-    st.info("**No feature shows a material difference.** The score uses each feature about as much as "
-            "the outcomes justify, within the intervals.", icon=":material/info:")
+mains = [t for t in ranked if hasattr(t, "student_bags")]
+names = [t.name for t in mains]
+words, picture = st.columns([2, 3], gap="medium")
+with words:
+    if result.spec.is_preview:
+        st.warning(f"**{PREVIEW_NOTE}** The {PRESET_LABELS[result.spec.preset]} settings have not been validated; "
+                   "their verdict is a first look only.", icon=":material/science:")
+    if flagged:
+        st.error(f"**{theme.FLAG_MARK} The score departs from the outcomes on: {md_list(flagged)}.** "
+                 + " ".join(md(term_sentence(t)) for t in result.flagged()), icon=":material/flag:")
+    else:
+        st.info("**No feature shows a material difference.** The score uses each feature about as much as "
+                "the outcomes justify, within the intervals.", icon=":material/info:")
+    # The picker's labels depend on the result: a widget key per result, so no label outlives its result.
+    picker = f"{keys.AUDIT_FEATURE}.{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+    if st.session_state.get(picker) not in names:
+        st.session_state[picker] = st.session_state.get(keys.AUDIT_FEATURE) if \
+            st.session_state.get(keys.AUDIT_FEATURE) in names else names[0]
+    name = st.selectbox("Feature (largest gap first)", names, key=picker,
+                        format_func=lambda n: f"{theme.FLAG_MARK} {n} — differs" if result.term(n).differs else n)
+    st.session_state[keys.AUDIT_FEATURE] = name
+    term = result.term(name)
+    if not (term.differs and name in flagged):  # a flagged term's sentence is already in the verdict above
+        st.info(term_reading(term), icon=":material/info:")
+    st.caption("**Odds ×2** means twice the odds of the outcome, **×0.5** half.", help=odds_help(term))
+    truth = result.truth
+    show_truth = truth is not None and st.toggle(
+        "Show truth", key=keys.AUDIT_SHOW_TRUTH,
+        help="This scenario is made up, so its true shapes are known: black dashed lines.")
+    show_bags = st.toggle("Show refitted students", key=keys.AUDIT_SHOW_BAGS,
+                          help="Thin blue lines: the student fitted on each outer bag. When they fan out, equally "
+                               "accurate students tell different stories about this feature.")
+    side_by_side = st.toggle("Side by side", key=keys.AUDIT_SIDE_BY_SIDE,
+                             help="The two models in two panels instead of one over the other.")
+true_shape = truth.shape(name) if show_truth and truth is not None else None
+with picture:
+    if side_by_side:
+        fig = plots.term_side_by_side_figure(term, truth=true_shape)
+        alt = shape_alt(term, true_shape is not None, False, side_by_side=True)
+    else:
+        fig = plots.term_shape_figure(term, truth=true_shape, show_bags=show_bags)
+        alt = shape_alt(term, true_shape is not None, show_bags)
+    # A short title: the full one does not fit beside the verdict.
+    fig.layout.title.text = f"{name}: score vs outcomes" + (f" — {theme.FLAG_MARK} differs" if term.differs else "")
+    chart(fig.update_layout(height=SHAPE_HEIGHT), alt)
+chart(plots.difference_figure(term),
+      f"Chart of the gap between the scaled student and the outcome model for {name}, with the 95% band for the "
+      "whole curve that the flag uses; "
+      f"a material gap on {term.differs_share:.0%} of rows.")
+if term.stability_ratio > 0.5:
+    st.warning(f"**Students disagree about {md(name)}.** Refitted students vary by {term.stability:.2f} log-odds, "
+               f"{term.stability_ratio:.0%} of the feature's own effect: read this shape with care.",
+               icon=":material/ssid_chart:")
+
+# --- all features ranked ----------------------------------------------------
+st.subheader("All features, largest gap first")
 st.caption(md(scale_sentence(result.scale)) + f" (alpha = {result.scale.alpha:.2f}, the factor that maps the "
            "student onto the outcome model's log-odds; odds × = e^log-odds.)")
+chart(plots.discrepancy_ranking_figure(ranked),
+      "Horizontal bar chart ranking features by the root-mean-square gap between the scaled student and the "
+      f"outcome model, with 95% intervals; flagged features marked ⚑: {', '.join(flagged) or 'none'}.")
 
 # --- cards ----------------------------------------------------------------
 fid, acc = st.columns(2, gap="medium")
@@ -112,48 +175,6 @@ with acc.container(border=True):
     c.metric("Brier", f"{result.accuracy.brier:.3f}", help="Mean squared error of the predicted probability; lower is better.")
     st.caption(accuracy_reading(result.accuracy.auc, result.accuracy.log_loss, result.accuracy.brier,
                                 result.accuracy.base_rate))
-
-# --- ranking --------------------------------------------------------------
-chart(plots.discrepancy_ranking_figure(ranked),
-      "Horizontal bar chart ranking features by the root-mean-square gap between the scaled student and the "
-      f"outcome model, with 95% intervals; flagged features marked ⚑: {', '.join(flagged) or 'none'}.")
-
-# --- one term in detail ---------------------------------------------------
-st.subheader("Feature by feature")
-mains = [t for t in ranked if hasattr(t, "student_bags")]
-names = [t.name for t in mains]
-if st.session_state.get(keys.AUDIT_FEATURE) not in names:
-    st.session_state.pop(keys.AUDIT_FEATURE, None)
-pick, toggles = st.columns([2, 3], vertical_alignment="bottom")
-name = pick.selectbox("Feature (largest gap first)", names, key=keys.AUDIT_FEATURE,
-                      format_func=lambda n: f"⚑ {n} — differs" if result.term(n).differs else n)
-with toggles:
-    truth = result.truth
-    show_truth = False
-    if truth is not None:
-        show_truth = st.toggle("Show truth", key=keys.AUDIT_SHOW_TRUTH,
-                               help="This scenario is made up, so its true shapes are known: black dashed lines.")
-    show_bags = st.toggle("Show refitted students", key=keys.AUDIT_SHOW_BAGS,
-                          help="Thin blue lines: the student fitted on each outer bag. When they fan out, equally "
-                               "accurate students tell different stories about this feature.")
-term = result.term(name)
-(st.error if term.differs else st.info)(term_reading(term), icon=":material/flag:" if term.differs else ":material/info:")
-true_shape = truth.shape(name) if show_truth and truth is not None else None
-overlaid, side = st.tabs(["Overlaid", "Side by side"])
-with overlaid:
-    chart(plots.term_shape_figure(term, truth=true_shape, show_bags=show_bags),
-          shape_alt(term, true_shape is not None, show_bags))
-with side:
-    chart(plots.term_side_by_side_figure(term, truth=true_shape),
-          shape_alt(term, true_shape is not None, False, side_by_side=True))
-chart(plots.difference_figure(term),
-      f"Chart of the gap between the scaled student and the outcome model for {name}, with the 95% band for the "
-      "whole curve that the flag uses; "
-      f"a material gap on {term.differs_share:.0%} of rows.")
-if term.stability_ratio > 0.5:
-    st.warning(f"**Students disagree about {md(name)}.** Refitted students vary by {term.stability:.2f} log-odds, "
-               f"{term.stability_ratio:.0%} of the feature's own effect: read this shape with care.",
-               icon=":material/ssid_chart:")
 
 # --- pairs ----------------------------------------------------------------
 if result.pairs:

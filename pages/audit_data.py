@@ -3,17 +3,18 @@
 import streamlit as st
 
 from core.audit.datasets import DATASETS, fetch_compas
-from core.audit.validate import Problem
+from core.audit.validate import MAPPING_FIELDS, Problem, model_features, settle_mapping
 from core.errors import InputError
 from ui import keys
-from ui.audit_cache import problems as cached_problems
-from ui.audit_runs import start_run
-from ui.audit_source import CHOICE_LABELS, CHOICES, SYNTHETIC, UPLOAD, builtin_source, compas_cached, current, load, upload_source
-from ui.audit_state import current_spec, mapping, select_source
-from ui.audit_view import go_to, show_problems
+from ui.audit.cache import problems as cached_problems
+from ui.audit.runs import running, start_run
+from ui.audit.source import CHOICE_LABELS, CHOICES, SYNTHETIC, UPLOAD, builtin_source, compas_cached, current, load, upload_source
+from ui.audit.state import current_spec, mapping, run_key, select_source, spec_summary
+from ui.audit.url import notice, restore, sync
+from ui.audit.view import go_to, show_problems
 from ui.feedback import follow_job, show_input_error, show_job_error
 from ui.jobs import start_job
-from ui.markup import md
+from ui.markup import md, md_list
 from ui.navigation import page_for
 
 MAX_MB = st.get_option("server.maxUploadSize")
@@ -23,10 +24,14 @@ st.title("Data")
 st.caption("Pick the table to audit: a black-box **score**, the real **outcome**, and the **features** "
            "the audit can see. Nothing leaves this computer.")
 
+restore()  # a reload or a shared link: the dataset and settings from the address
+notice()
 # Home's one-click demo asks for a scenario; honour it before the picker is drawn.
 demo = st.session_state.pop(keys.AUDIT_DEMO, None)
 if demo in CHOICES:
     st.session_state[keys.AUDIT_CHOICE] = demo
+elif st.session_state.get(keys.AUDIT_CHOICE) is None and current() is not None:
+    st.session_state[keys.AUDIT_CHOICE] = current().choice  # chosen elsewhere (Home's demo, a link)
 
 # --- 1. choose ------------------------------------------------------------
 st.subheader("1 · Choose the data")
@@ -120,15 +125,42 @@ def wkey(field: str) -> str:
     return f"{keys.AUDIT_MAP_PREFIX}{field}.{source.sha256[:16]}"
 
 
+def _keep_protected_consistent(changed: str) -> None:
+    """Keep "Features" and the protected toggle saying the same thing, so the mapping shown is the one that runs.
+
+    Protected attributes are features all together or not at all (one switch
+    in the audit's settings): removing one from Features turns the switch
+    off, adding one turns it on, and the page says what else moved.
+    """
+    feats = list(st.session_state.get(wkey("features"), m["features"]))
+    prot = list(st.session_state.get(wkey("protected"), m["protected"]))
+    on = st.session_state.get(wkey("protected_as_features"), m.get("protected_as_features", True))
+    if changed == "features" and prot:
+        if on and any(p not in feats for p in prot):
+            on = False
+            note = "Protected attributes are now **not** used as features (the switch below is off)"
+        elif not on and any(p in feats for p in prot):
+            on = True
+            note = "Protected attributes are now used as features (the switch below is on)"
+        else:
+            note = None
+        if note and len(prot) > 1:
+            note += f": all of {md_list(prot)} move together, the audit cannot use only some of them"
+        if note:
+            st.session_state[keys.AUDIT_MAPPING_NOTE] = note + "."
+    feats = [f for f in feats if f not in prot] + (prot if on else [])
+    st.session_state[wkey("features")] = feats
+    st.session_state[wkey("protected_as_features")] = on
+
+
 # Widgets already hold this rerun's values: check those, so problems match the controls shown.
-for field in ("score", "outcome", "features", "protected", "protected_as_features"):
-    if wkey(field) in st.session_state:
-        m[field] = st.session_state[wkey(field)]
-m["features"] = [f for f in m["features"] if f not in (m["score"], m["outcome"])]
-m["protected"] = [f for f in m["protected"] if f not in (m["score"], m["outcome"])]
+m = settle_mapping(m, {f: st.session_state[wkey(f)] for f in MAPPING_FIELDS if wkey(f) in st.session_state})
+if wkey("features") in st.session_state and st.session_state[wkey("features")] != m["features"]:
+    st.session_state[wkey("features")] = m["features"]
 # The positive label's choices depend on the outcome column, so its widget is per outcome too.
 positive_key = wkey(f"positive.{m['outcome']}")
 m["positive"] = st.session_state.get(positive_key, m.get("positive"))
+st.session_state[keys.AUDIT_MAPPING] = m  # the settled mapping is the one current_spec() reads
 problems: list[Problem] = cached_problems(source.sha256, frame, current_spec())
 
 
@@ -156,16 +188,25 @@ with left:
 with right:
     others = [c for c in columns if c not in (m["score"], m["outcome"])]
     m["features"] = st.multiselect("Features both models may use", others,
-                                   default=[f for f in m["features"] if f in others], key=wkey("features"),
+                                   default=None if wkey("features") in st.session_state else [f for f in m["features"] if f in others],
+                                   key=wkey("features"),
+                                   on_change=_keep_protected_consistent, args=("features",),
                                    help="The columns the audit can see. The black box may have seen more.")
+    note = st.session_state.pop(keys.AUDIT_MAPPING_NOTE, None)
+    if note:
+        st.info(note, icon=":material/sync_alt:")
     show_problems(problems, "features")
-    m["protected"] = st.multiselect("Protected attributes", others, default=[p for p in m["protected"] if p in others],
-                                    key=wkey("protected"),
+    m["protected"] = st.multiselect("Protected attributes", others, key=wkey("protected"),
+                                    default=None if wkey("protected") in st.session_state
+                                    else [p for p in m["protected"] if p in others], on_change=_keep_protected_consistent, args=("protected",),
                                     help="Results are also shown per group of these columns, e.g. race or sex.")
     m["protected_as_features"] = st.toggle("Also use protected attributes as features",
-                                           value=m.get("protected_as_features", True), key=wkey("protected_as_features"),
-                                           help="On: the audit can see whether the score leans on them. "
-                                                "Off: they only slice the results.")
+                                           value=False if wkey("protected_as_features") in st.session_state
+                                           else m.get("protected_as_features", True),
+                                           key=wkey("protected_as_features"),
+                                           on_change=_keep_protected_consistent, args=("toggle",),
+                                           help="On: they are in Features, and the audit can see whether the score "
+                                                "leans on them. Off: they only slice the results.")
     show_problems(problems, "protected")
 st.session_state[keys.AUDIT_MAPPING] = m
 show_problems(problems, "data")
@@ -180,12 +221,22 @@ errors = [p for p in problems if p.severity == "error"]
 if errors:
     st.error(f"**Fix {len(errors)} problem{'s' * (len(errors) > 1)} above before running.**", icon=":material/block:")
     st.stop()
+used = model_features(frame, spec)  # exactly the columns the models will be fitted on
 st.success(f"Ready: {len(frame):,} rows, score **{md(spec.score)}**, outcome **{md(spec.outcome)}**, "
-           f"{len(spec.features)} features. Calibration: **{spec.calibration}**"
+           f"{len(used)} features ({md_list(used)}). Calibration: **{spec.calibration}**"
            + (" (the score is already a probability)." if spec.calibration == "none" else "."), icon=":material/check_circle:")
+sync()
+busy = running()
+if busy is not None and st.session_state.get(keys.AUDIT_RUN_KEY) != run_key(source.sha256, spec):
+    st.warning(f"**An audit is already running ({spec_summary(busy.meta['spec'])}).** You can run these "
+               "settings when it finishes, or cancel it on *Student vs outcome*.", icon=":material/hourglass_top:")
 run, check = st.columns(2)
 with run:
-    if st.button("Run the audit", icon=":material/play_arrow:", type="primary", key=keys.AUDIT_DATA_RUN,
+    shown = st.session_state.get(keys.AUDIT_RESULT)
+    ran = shown is not None and shown[0] == run_key(source.sha256, spec)  # e.g. Home's demo already ran it
+    if st.button("See the result" if ran else "Run the audit", icon=":material/play_arrow:", type="primary",
+                 key=keys.AUDIT_DATA_RUN,
+                 disabled=busy is not None and st.session_state.get(keys.AUDIT_RUN_KEY) != run_key(source.sha256, spec),
                  help="Fits the student and the outcome model with the current settings (the validated default preset unless changed)."):
         start_run(source, dataset, spec)
         st.switch_page(page_for("audit-compare").path)

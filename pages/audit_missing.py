@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core.audit import plots
-from ui.audit_view import require_result, stale_notice
+from ui.audit.view import require_result, stale_notice
 from ui.charts import chart
 
 st.title("Missing features")
@@ -16,19 +16,16 @@ source, key, result = require_result()
 stale_notice(key, source)
 test = result.missing
 
-headline, _, rest = test.verdict.partition(": ")
-message = f"**{headline}:** {rest}" if rest and len(headline) < 60 else test.verdict
-(st.error if test.likely_missing else st.success)(
-    message, icon=":material/search:" if test.likely_missing else ":material/check_circle:")
-
-
-def _cell(c) -> str:
-    return f"{c.estimate:+.3f}  ({c.ci_low:+.3f} to {c.ci_high:+.3f})".replace("-", "−")
-
+message = f"**{test.headline}:** {test.detail}"
+if test.undefined:
+    st.warning(message, icon=":material/warning:")
+else:
+    (st.error if test.likely_missing else st.success)(
+        message, icon=":material/search:" if test.likely_missing else ":material/check_circle:")
 
 table = pd.DataFrame({
     "Correlation": [c.method.capitalize() for c in test.signed],
-    "Estimate (95% interval)": [_cell(c) for c in test.signed],
+    "Estimate (95% interval)": [c.text() for c in test.signed],
 }).set_index("Correlation")
 st.subheader("Residual correlations")
 st.table(table)
@@ -40,7 +37,7 @@ st.caption(f"{test.n_rows:,} held-out rows; intervals from {test.n_bootstrap:,} 
 chart(plots.residual_figure(test),
       "Scatter of held-out rows: the score left unexplained by the features (x) against the outcome left "
       "unexplained (y), with a trend line; a rising trend means both models miss on the same people. "
-      f"Pearson r = {test.get('pearson').estimate:.2f}.")
+      f"Pearson r = {test.get('pearson').text()}.")
 
 with st.container(border=True):
     st.markdown("**Read with care**")

@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from ui.audit_cache import report_files
-from ui.audit_state import cli_command
-from ui.audit_view import require_result, stale_notice
+from core.audit.words import odds_help, term_sentence
+from ui.audit.cache import report_files
+from ui.audit.state import cli_command
+from ui.audit.view import require_result, stale_notice
 from ui.markup import md, md_list
 
 st.title("Report")
@@ -23,6 +24,8 @@ summary.markdown(
     + (f"⚑ Differs: **{md_list(flagged)}**" if flagged else "✓ No term differs")
     + f" · {'Likely' if result.missing.likely_missing else 'No clear sign of'} missing features"
 )
+for t in result.flagged():  # the same sentences as the report's summary: direction, odds × and interval
+    summary.markdown(md(term_sentence(t)), help=odds_help(t))
 
 html, metrics, shapes = st.columns(3)
 html.download_button("Download report (HTML)", files["report.html"], file_name="report.html", mime="text/html",

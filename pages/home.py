@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from ui import keys
+from ui.audit.runs import start_demo as start_audit_demo
+from ui.audit.source import CHOICE_LABELS
 from ui.navigation import page_for
-from ui.wavelet_process import prewarm
+from ui.wavelets.process import prewarm
+from ui.wavelets.runs import start_demo
 
 prewarm()  # the wavelet demo's worker process starts preparing while the reader looks at Home
 
@@ -21,9 +23,17 @@ audit, wavelet = st.columns(2, gap="large")
 
 with audit:
     st.header("Audit a risk score")
+    st.markdown("Does a black-box risk score, such as COMPAS, use a feature more than what really happened justifies?")
+    if st.button("Start the audit demo", icon=":material/play_arrow:", type="primary", key="home_audit_demo",
+                 help=f"Loads the '{AUDIT_DEMO_DATASET}' scenario (a made-up score that leans on a protected "
+                      "attribute, with the true answer known) and runs the audit at the validated default settings."):
+        start_audit_demo(AUDIT_DEMO_DATASET)
+        st.switch_page(page_for("audit-compare").path)
+    st.caption(f"One click runs the audit on the **{CHOICE_LABELS[AUDIT_DEMO_DATASET]}** scenario, where the right "
+               "answer is known in advance, and shows the verdict. COMPAS is one more click on the Data page.")
     st.markdown(
-        "A risk score such as COMPAS is made by a model nobody outside can inspect. "
-        "We only have past scores and what really happened. Distill Studio:\n"
+        "The score is made by a model nobody outside can inspect; we only have past scores and what really "
+        "happened. Distill Studio:\n"
         "1. **calibrates** the score, turning it into a probability;\n"
         "2. trains a transparent **student** to mimic the score;\n"
         "3. trains the same kind of model on the **real outcomes**;\n"
@@ -31,29 +41,23 @@ with audit:
         "Where the two disagree, the score uses a feature differently from what the outcomes justify. "
         "If both models fail on the same people, the score probably saw information the audit data lacks."
     )
-    if st.button("Start the audit demo", icon=":material/play_arrow:", type="primary", key="home_audit_demo",
-                 help=f"Loads the '{AUDIT_DEMO_DATASET}' scenario: a made-up score that leans on a protected "
-                      "attribute, with the true answer known."):
-        st.session_state[keys.AUDIT_DEMO] = AUDIT_DEMO_DATASET
-        st.switch_page(page_for("audit-data").path)
-    st.caption(f"One click: the **{AUDIT_DEMO_DATASET}** scenario, where the right answer is known in advance. "
-               "COMPAS is one more click on the Data page.")
 
 with wavelet:
     st.header("Distill a wavelet")
+    st.markdown("A neural network reads signals, but which parts of a signal does it use?")
+    if st.button("Start the wavelet demo", icon=":material/play_arrow:", type="primary", key="home_wavelet_demo",
+                 help=f"Loads the '{WAVELET_DEMO_DATASET}' task from the AWD paper, where the signal parts "
+                      "that matter are known, trains the network and distils a wavelet from it."):
+        start_demo(WAVELET_DEMO_DATASET)
+        st.switch_page(page_for("wavelet-distill").path)
+    st.caption(f"One click trains the network and distils a wavelet on the **{WAVELET_DEMO_DATASET}** task from "
+               "the AWD paper, where the answer is known, and shows the result.")
     st.markdown(
-        "A neural network reads signals, but which parts of a signal does it use? "
         "Distill Studio learns a **wavelet**, a small set of filters that break a signal into pieces, "
         "chosen so that a few pieces keep everything the network relies on. "
         "You then see the filters, the wavelet itself, and each signal **rebuilt from only those few pieces**: "
         "a picture of what the network looks at."
     )
-    if st.button("Start the wavelet demo", icon=":material/play_arrow:", type="primary", key="home_wavelet_demo",
-                 help=f"Loads the '{WAVELET_DEMO_DATASET}' task from the AWD paper, where the signal parts "
-                      "that matter are known."):
-        st.session_state[keys.WAVELET_DEMO] = WAVELET_DEMO_DATASET
-        st.switch_page(page_for("wavelet-signals").path)
-    st.caption(f"One click: the **{WAVELET_DEMO_DATASET}** task from the AWD paper, where the answer is known.")
 
 st.divider()
 st.subheader("Who is this for?")

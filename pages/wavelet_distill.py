@@ -2,20 +2,25 @@
 
 import streamlit as st
 
-from core.wavelets import plots
-from core.wavelets.transform import max_levels
 from ui import keys
-from ui.feedback import follow_job, show_job_error
-from ui.navigation import page_for
-from ui.charts import chart
-from ui.wavelet_charts import distill_live, loss_terms
-from ui.wavelet_data import current_source
-from ui.wavelet_forms import DISTILL_DEFAULTS, distill_form, saved
-from ui.wavelet_runs import collect, current_result, current_sweep, current_teacher, request_distill, request_sweep
-from ui.wavelet_views import show_warnings, teacher_summary, validity_badges
+from ui.opening import DEMO, ENGINE, opening
 
-st.title("Distill")
-st.caption("Step 2 of 4 · Learn a wavelet whose few largest coefficients carry what the teacher network uses.")
+starting = opening("Distill", "Step 2 of 4 · Learn a wavelet whose few largest coefficients carry what the teacher "
+                   "network uses.", DEMO if st.session_state.get(keys.WAVELET_DEMO_CHAIN) else ENGINE)
+# Imported after the title, so the page is never blank while torch and plotly load.
+from core.wavelets import plots  # noqa: E402
+from core.wavelets.transform import max_levels  # noqa: E402
+from ui.feedback import follow_job, show_job_error  # noqa: E402
+from ui.navigation import page_for  # noqa: E402
+from ui.charts import chart  # noqa: E402
+from ui.wavelets.charts import distill_live, loss_terms  # noqa: E402
+from ui.wavelets.data import current_source  # noqa: E402
+from ui.wavelets.forms import DISTILL_DEFAULTS, distill_form, saved  # noqa: E402
+from ui.wavelets.runs import (collect, current_result, current_sweep, current_teacher,  # noqa: E402
+                             request_distill, request_sweep)
+from ui.wavelets.views import show_warnings, teacher_summary, validity_badges  # noqa: E402
+
+starting.empty()
 collect()
 
 source = current_source()
@@ -27,6 +32,8 @@ if not ready and teacher_job is not None and teacher_job.running:
             icon=":material/hourglass:")
     follow_job(keys.WAVELET_TEACHER_JOB, interval=1.0)
 elif not ready:
+    if teacher_job is not None and teacher_job.error is not None:
+        show_job_error(teacher_job)  # e.g. the demo's teacher was cancelled here: say so, not only "choose signals"
     st.info("First choose signals and train a teacher network.", icon=":material/info:")
     st.page_link(page_for("wavelet-signals").path, label="Go to Signals and teacher", icon=":material/arrow_back:")
 else:
@@ -39,8 +46,9 @@ with st.expander("What the settings mean", icon=":material/help:"):
         "- *Attributions* measure how much the teacher's output changes with each wavelet coefficient "
         "(TRIM saliency). A large **γ** asks for a wavelet in which the network depends on only a few coefficients.\n"
         "- **λ** asks for few large coefficients of the signal itself, whatever the network does.\n"
-        "- The *validity penalties* keep *h* a real orthogonal wavelet, so the signal can be rebuilt exactly. "
-        "The *lattice* parametrization guarantees that instead.\n"
+        "- The *validity penalties* pull *h* toward a real orthogonal wavelet; they are soft, so the result is "
+        "close to valid, not exactly (Explore shows the residuals). The *lattice* parametrization makes it "
+        "orthogonal by construction.\n"
         "- Distill also fits the same objective with γ = 0, to show what the network adds.")
 
 levels_cap = max_levels(source.dataset.length) if source is not None else 4
@@ -85,7 +93,7 @@ if ready and done is not None and done["teacher_key"] == st.session_state.get(ke
     chart(plots.filters_figure(result.filter, result.init_filter, initial_name=result.settings.wavelet),
           f"Filter taps of the distilled wavelet beside the initial {result.settings.wavelet}.")
     chart(plots.loss_figure(result.loss_history, loss_terms(result.loss_history)),
-          "Each term of the AWD objective per epoch, on a log scale.")
+          "Each term of the AWD objective per epoch, one panel per term on its own log scale.")
 
 if ready:
     with st.expander("Optional: sweep γ and pick it by cross-validation", icon=":material/tune:"):

@@ -3,21 +3,24 @@
 import numpy as np
 import streamlit as st
 
-from core.wavelets import plots
-from core.wavelets.reconstruct import DEFAULT_SCOPE, SCOPES
-from core.wavelets.verdicts import ANSWER_SHARE, answer_changed
-from ui import keys
-from ui.charts import chart
-from ui.wavelet_charts import loss_terms
-from ui.wavelet_runs import collect, current_sweep, require_result
-from ui.wavelet_views import (downstream_table, position_table, sample_view, show_warnings, teacher_summary,
-                              validity_badges)
+from ui.opening import ENGINE, opening
 
+starting = opening("Explore", "Step 3 of 4 · What the distilled wavelet looks like, whether it is valid, and which "
+                   "parts of each signal the network relies on.", ENGINE)
+# Imported after the title, so the page is never blank while torch and plotly load.
+from core.wavelets import plots  # noqa: E402
+from core.wavelets.reconstruct import DEFAULT_SCOPE, SCOPES  # noqa: E402
+from core.wavelets.verdicts import signal_reading, truth_match  # noqa: E402
+from ui import keys  # noqa: E402
+from ui.charts import chart  # noqa: E402
+from ui.wavelets.charts import loss_terms  # noqa: E402
+from ui.wavelets.runs import collect, current_sweep, require_result  # noqa: E402
+from ui.wavelets.views import (downstream_table, position_table, sample_view, show_warnings,  # noqa: E402
+                              teacher_summary, validity_badges)
+
+starting.empty()
 SCOPE_NAMES = {"overall": "whole signal", "level": "each level"}
 
-st.title("Explore")
-st.caption("Step 3 of 4 · What the distilled wavelet looks like, whether it is valid, and which parts of each "
-           "signal the network relies on.")
 collect()
 
 source, entry, done = require_result("Nothing distilled yet for these signals and this teacher.")
@@ -32,39 +35,36 @@ validity_badges(result.validity)
 
 st.subheader("What the network looks at")
 test_rows = np.flatnonzero(result.split == "test")
+# Widgets forget their values while another page shows (and on back/forward); these three are kept here.
+kept = st.session_state.setdefault(keys.WAVELET_EXPLORE, {"sample": 1, "scope": DEFAULT_SCOPE, "top_k": s.top_k})
+restore = {keys.WAVELET_SAMPLE: min(max(1, int(kept["sample"])), len(test_rows)), keys.WAVELET_SCOPE: kept["scope"]}
+for widget, value in restore.items():
+    if widget not in st.session_state or widget == keys.WAVELET_SAMPLE and st.session_state[widget] > len(test_rows):
+        st.session_state[widget] = value
 left, mid, right = st.columns([1, 1.3, 1])
-pick = left.number_input(f"Test signal (1–{len(test_rows):,})", 1, len(test_rows), 1, key=keys.WAVELET_SAMPLE,
-                         help="Signals the teacher and the wavelet never trained on.")
-st.session_state.setdefault(keys.WAVELET_SCOPE, DEFAULT_SCOPE)
-scope = mid.segmented_control("Keep the most attributed coefficients of the", SCOPES, key=keys.WAVELET_SCOPE, required=True,
-                              format_func=SCOPE_NAMES.get)
+pick = left.number_input(f"Test signal (1–{len(test_rows):,})", 1, len(test_rows), key=keys.WAVELET_SAMPLE,
+                         help="Signals the teacher and the wavelet never trained on, numbered from 1.")
+scope = mid.segmented_control("Keep the most attributed coefficients of the", SCOPES, key=keys.WAVELET_SCOPE,
+                              required=True, format_func=SCOPE_NAMES.get)
 cap = sum(result.coeff_lengths) if scope == "overall" else max(result.coeff_lengths)
-top_k = right.slider("How many (k)", 1, cap, min(s.top_k, cap),
+st.session_state[keys.WAVELET_TOP_K] = min(int(st.session_state.get(keys.WAVELET_TOP_K, kept["top_k"])), cap)
+top_k = right.slider("How many (k)", 1, cap, key=keys.WAVELET_TOP_K,
                      help="The pink signal is rebuilt from only these coefficients.")
+kept.update(sample=int(pick), scope=scope, top_k=int(top_k))
 row = int(test_rows[pick - 1])
+name = f"Test signal {pick}"  # one numbering: the picker's, from 1 among held-out signals
 rec = sample_view(st.session_state[keys.WAVELET_RESULT], row, int(top_k), scope, source.dataset.X[row], result,
                   teacher.model)
-scale = result.answer_scale
-changed = answer_changed(rec, scale)
-yardstick = "the target's SD" if result.dataset["task"] == "regression" else "the SD of the network's output"
-verdict = (f"a different answer (gap above {ANSWER_SHARE:g} × {yardstick}, {ANSWER_SHARE * scale:.3g}), so the "
-           "network also uses coefficients left out; try a larger k" if changed else
-           f"an answer within {ANSWER_SHARE:g} × {yardstick} ({ANSWER_SHARE * scale:.3g}) of its answer on the "
-           "original")
+reading = signal_reading(rec, scale=result.answer_scale, task=result.dataset["task"], target=result.y[row],
+                         n_coefficients=sum(result.coeff_lengths), label=name)
 st.caption("Keeping the k most attributed coefficients of the whole signal shows only what the network reads; "
            "keeping k at each level also keeps the smooth approximation, so the pink line looks like a blurred copy.")
-signal_text = (
-    f"**Signal {row}** (target {result.y[row]:.3g}). The network answers **{rec.teacher_output:.3g}** on the "
-    f"original (black) and **{rec.teacher_output_distilled:.3g}** on the pink signal, rebuilt from only "
-    f"{rec.n_kept} of {sum(result.coeff_lengths)} wavelet coefficients: {verdict}.")
-if result.dataset["task"] == "regression" and abs(rec.teacher_output - result.y[row]) > ANSWER_SHARE * scale:
-    signal_text += " The network's own answer is far from the target on this signal, so neither is a good guide."
-if changed:
-    st.warning(signal_text, icon=":material/warning:")
+if reading["changed"]:
+    st.warning(reading["text"], icon=":material/warning:")
 else:
-    st.markdown(signal_text + " The pink line is the part of the signal the network looks at.")
-chart(plots.reconstruction_figure(rec),
-      f"Signal {row}: the original (black), rebuilt from all coefficients (green, dashed), and rebuilt from the "
+    st.markdown(reading["text"] + " The pink line is the part of the signal the network looks at.")
+chart(plots.reconstruction_figure(rec, label=name),
+      f"{name}: the original (black), rebuilt from all coefficients (green, dashed), and rebuilt from the "
       f"{rec.n_kept} most attributed coefficients (pink).")
 chart(plots.scalogram_figure(rec),
       "Two heatmaps, one row per wavelet level: the signal's coefficients, and below them the network's "
@@ -80,12 +80,10 @@ truth = result.dataset.get("truth") or {}
 if "positions" in truth:
     answer = (f"**Known answer:** the target is built from {truth['wavelet']} coefficients "
               f"{', '.join(map(str, truth['positions']))} of {truth['level_name']}.")
-    level = truth.get("coefficient_index")
-    if truth.get("levels") == s.levels and level is not None and level < len(result.feature_positions):
-        found = sorted(result.feature_positions[level][:len(truth["positions"])])
-        hits = len(set(found) & set(truth["positions"]))
-        answer += (f" The {len(found)} most attributed positions there are "
-                   f"{', '.join(map(str, found))}: {hits} of {len(truth['positions'])} match.")
+    match = truth_match(truth, s.levels, result.feature_positions)
+    if match is not None:
+        answer += (f" The {len(match['found'])} most attributed positions there are "
+                   f"{', '.join(map(str, match['found']))}: {match['hits']} of {match['of']} match.")
     if result.psi_distance:
         dist = result.psi_distance
         moved = "toward" if dist["to_truth"] < dist["init_to_truth"] else "away from"
@@ -130,7 +128,7 @@ if d.position_rows():
 
 st.subheader("Training")
 chart(plots.loss_figure(result.loss_history, loss_terms(result.loss_history)),
-      "Each term of the AWD objective per epoch, on a log scale.")
+      "Each term of the AWD objective per epoch, one panel per term on its own log scale.")
 
 sweep = current_sweep()
 if sweep is not None:

@@ -4,14 +4,17 @@ import shlex
 
 import streamlit as st
 
-from core.wavelets.datasets import DATASETS
-from ui import keys
-from ui.wavelet_runs import collect, require_result
-from ui.wavelet_views import export_files
+from ui.opening import ENGINE, opening
 
-st.title("Export")
-st.caption("Step 4 of 4 · Take the distilled wavelet with you. These are the files "
-           "`python -m core wavelets` writes, built by the same code.")
+starting = opening("Export", "Step 4 of 4 · Take the distilled wavelet with you. These are the files "
+                   "`python -m core wavelets` writes, built by the same code.", ENGINE)
+# Imported after the title, so the page is never blank while torch and plotly load.
+from core.wavelets.datasets import DATASETS  # noqa: E402
+from ui import keys  # noqa: E402
+from ui.wavelets.runs import collect, require_result  # noqa: E402
+from ui.wavelets.views import export_files  # noqa: E402
+
+starting.empty()
 collect()
 
 source, entry, done = require_result("Nothing to export yet: distil a wavelet first.")

@@ -2,28 +2,33 @@
 
 import streamlit as st
 
-from core.errors import InputError
-from core.io import digest
-from core.wavelets import plots
-from core.wavelets.datasets import DATASETS, MAX_LENGTH, MIN_SIGNALS
 from ui import keys
-from ui.feedback import follow_job, show_input_error, show_job_error
-from ui.markup import md
-from ui.navigation import page_for
-from ui.charts import chart
-from ui.wavelet_charts import preview_figure, teacher_live
-from ui.wavelet_data import MAX_UPLOAD_MB, builtin_source, current_source, table_columns, upload_source
-from ui.wavelet_forms import TEACHER_DEFAULTS, saved, teacher_form
-from ui.wavelet_runs import collect, current_teacher, request_teacher
-from ui.wavelet_views import teacher_verdict
+from ui.opening import DEMO, ENGINE, opening
 
+starting = opening("Signals and teacher", "Step 1 of 4 · Choose signals, then train the neural network (the *teacher*) "
+                   "whose view of them Distill will turn into a wavelet.",
+                   DEMO if st.session_state.get(keys.WAVELET_DEMO) else ENGINE)
+# Imported after the title, so the page is never blank while torch and plotly load.
+from core.errors import InputError  # noqa: E402
+from core.io import digest  # noqa: E402
+from core.wavelets import plots  # noqa: E402
+from core.wavelets.datasets import DATASETS, MAX_LENGTH, MIN_SIGNALS  # noqa: E402
+from ui.feedback import follow_job, show_input_error, show_job_error  # noqa: E402
+from ui.markup import md  # noqa: E402
+from ui.navigation import page_for  # noqa: E402
+from ui.charts import chart  # noqa: E402
+from ui.wavelets.charts import preview_figure, teacher_live  # noqa: E402
+from ui.wavelets.data import MAX_UPLOAD_MB, builtin_source, current_source, table_columns, upload_source  # noqa: E402
+from ui.wavelets.forms import TEACHER_DEFAULTS, saved, teacher_form  # noqa: E402
+from ui.wavelets.runs import collect, current_teacher, request_teacher  # noqa: E402
+from ui.wavelets.views import teacher_verdict  # noqa: E402
+
+from ui.wavelets.runs import DEMO_SIGNALS  # noqa: E402 - shared with Home's one-click demo
+
+starting.empty()
 BUILTIN, UPLOAD = "Built-in task", "Upload a file"
-DEMO_SIGNALS = 2000  # demo click to distilled wavelet in ~15 s on an idle 2-core machine, ~1 min under load
 METRIC_NAMES = {"r2": "R²", "accuracy": "accuracy"}
 
-st.title("Signals and teacher")
-st.caption("Step 1 of 4 · Choose signals, then train the neural network (the *teacher*) whose view of them "
-           "Distill will turn into a wavelet.")
 teacher_job, _ = collect()
 
 demo = st.session_state.pop(keys.WAVELET_DEMO, None)

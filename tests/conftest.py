@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -40,11 +41,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """Serve the app as `make run` does, on a free port, and yield its URL."""
+@contextlib.contextmanager
+def serve_app(log_name: str = "streamlit.log"):
+    """Serve the app as `make run` does, on a free port, and yield its URL; stop it afterwards."""
     port = _free_port()
-    log = (ARTIFACTS / "streamlit.log")
+    log = ARTIFACTS / log_name
     ARTIFACTS.mkdir(exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -67,6 +68,20 @@ def app_url():
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """One server for the session: results it computed are reused by later tests."""
+    with serve_app() as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_app_url():
+    """A server of its own, with empty caches, for tests that must see a run start from nothing."""
+    with serve_app("streamlit-fresh.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -249,14 +249,14 @@ def test_bad_out_is_refused_before_any_work(tmp_path, capsys, monkeypatch, workf
 FAST = ["--n", "60", "--teacher-epochs", "1", "--epochs", "1", "--top-k", "2"]
 
 WAVELET_FLAG_CASES = {
-    "teacher-epochs 0": (["--teacher-epochs", "0"], "teacher epochs"),
-    "teacher-epochs -3": (["--teacher-epochs", "-3"], "teacher epochs"),
-    "epochs 0": (["--epochs", "0"], "AWD epochs"),
-    "lr 0": (["--lr", "0"], "--lr"),
-    "lr nan": (["--lr", "nan"], "--lr"),
-    "lam -1": (["--lam", "-1"], "--lam"),
-    "lam inf": (["--lam", "inf"], "--lam"),
-    "gamma -1": (["--gamma", "-1"], "--gamma"),
+    "teacher-epochs 0": (["--teacher-epochs", "0"], "teacher_epochs = 0"),
+    "teacher-epochs -3": (["--teacher-epochs", "-3"], "teacher_epochs = -3"),
+    "epochs 0": (["--epochs", "0"], "epochs = 0"),
+    "lr 0": (["--lr", "0"], "lr = 0"),
+    "lr nan": (["--lr", "nan"], "lr = nan"),
+    "lam -1": (["--lam", "-1"], "lam = -1"),
+    "lam inf": (["--lam", "inf"], "lam = inf"),
+    "gamma -1": (["--gamma", "-1"], "gamma = -1"),
     "device nonsense": (["--device", "nonsense"], "device"),
     "device tpu": (["--device", "xla"], "device"),
     "wavelet coif17": (["--wavelet", "coif17"], "taps"),
@@ -265,8 +265,8 @@ WAVELET_FLAG_CASES = {
     "wavelet unknown": (["--wavelet", "=cmd|' /C calc'!A0"], "not a wavelet"),
     "levels 99": (["--levels", "99"], "levels"),
     "levels 0": (["--levels", "0"], "levels"),
-    "top-k 0": (["--top-k", "0"], "coefficients"),
-    "teacher-hidden 0": (["--teacher-hidden", "0"], "teacher width"),
+    "top-k 0": (["--top-k", "0"], "top_k = 0"),
+    "teacher-hidden 0": (["--teacher-hidden", "0"], "teacher_hidden = 0"),
     "n 5": (["--n", "5"], "too few"),
     "n 10**9": (["--n", str(10**9)], "at most"),
     "data-seed -1": (["--data-seed", "-1"], "data-seed"),
@@ -324,7 +324,7 @@ WAVELET_DATA_CASES = {
     "inf in the signals": ("s.csv", lambda: _signal_csv(np.where(np.eye(30, 16) > 0, np.inf, _signals()[0]),
                                                         _signals()[1]), "infinite value"),
     "text signal column": ("s.csv", lambda: _csv_bytes(pd.DataFrame(_signals()[0]).add_prefix("t").assign(
-        note="hello", target=_signals()[1])), "text in signal column"),
+        note="hello", target=_signals()[1])), "column 'note': 'hello'"),
     "complex X": ("s.npz", _complex_npz, "complex"),
     "object X (pickled)": ("s.npz", _object_npz, "pickled"),
     "plain text as .npz": ("s.npz", lambda: b"hello, I am just text\n" * 10, "not a .npz"),
@@ -477,8 +477,8 @@ def test_names_round_trip_through_the_printed_command():
 
 def test_app_command_round_trips_hostile_names():
     from core.audit.spec import AuditSpec
-    from ui.audit_source import UPLOAD, Source
-    from ui.audit_state import cli_command
+    from ui.audit.source import UPLOAD, Source
+    from ui.audit.state import cli_command
 
     names = tuple(n for k, n in HOSTILE_NAMES.items() if k != "nul")  # argv cannot carry NUL
     spec = AuditSpec(score="-score,1", outcome="y\nz", features=names + ("a,b",), protected=(names[0],))
@@ -590,17 +590,16 @@ def test_check_output_dir_accepts_new_and_existing_folders(tmp_path):
 
 @pytest.mark.parametrize("kind", ["zero", "constant", "nan", "tiny", "two rows"])
 def test_residual_plot_survives_degenerate_residuals(kind):
-    from core.audit.plots import residual_figure, residuals_undefined
+    from core.audit.missing import missing_feature_test
+    from core.audit.plots import residual_figure
 
     n = 400
     x = np.random.default_rng(0).normal(size=n)
     y = {"zero": np.zeros(n), "constant": np.full(n, 0.3), "nan": np.where(np.arange(n) == 3, np.nan, x),
          "tiny": np.full(n, 1e-300), "two rows": x[:2]}[kind]
-    xs = x[: len(y)]
-    nan = float("nan")
-    pearson = SimpleNamespace(estimate=nan, ci_low=nan, ci_high=nan)
-    test = SimpleNamespace(student_residual=tuple(xs), outcome_residual=tuple(y), get=lambda *a, **k: pearson)
-    assert residuals_undefined(xs, y) is not None
+    test = missing_feature_test(x[: len(y)], y, n_bootstrap=200)
+    assert test.undefined is not None and test.reading == "undefined" and not test.likely_missing
+    assert "undefined" in test.verdict and "undefined" in test.get("pearson").text()
     fig = residual_figure(test)
     assert "undefined" in fig.layout.title.text
 
@@ -728,7 +727,7 @@ def test_npz_bomb_is_refused_in_bounded_memory(tmp_path, declared_gb):
 
 
 def test_progress_carries_time_left_and_the_terminal_prints_it(capsys):
-    from core.cli import print_progress
+    from core.progress import print_progress
     from core.progress import format_duration, scaled, with_eta
 
     now = [0.0]

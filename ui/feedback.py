@@ -40,7 +40,8 @@ def follow_job(key: str, *, details: Callable[[Job], None] | None = None, interv
         The job, running or finished, or None if none was started.
     """
     job = st.session_state.get(key)
-    if job is None or (not job.running and job.seen):
+    seen = f"{key}.seen"  # per session: a job shared by sessions (a reload) must rerun each of them once
+    if job is None or (not job.running and st.session_state.get(seen) == id(job)):
         return job
 
     @st.fragment(run_every=interval)
@@ -55,7 +56,8 @@ def follow_job(key: str, *, details: Callable[[Job], None] | None = None, interv
             if details is not None:
                 details(current)
             st.button("Cancel", icon=":material/stop:", key=f"{key}.cancel", on_click=current.cancel)
-        elif not current.seen:
+        elif st.session_state.get(seen) != id(current):
+            st.session_state[seen] = id(current)
             current.seen = True
             st.rerun()
 

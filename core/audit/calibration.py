@@ -26,10 +26,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.audit.spec import CALIBRATION_METHODS
+from core.audit.spec import AuditSpec
 from core.errors import InputError
+from core.params import Interval, check_params, constraints_of
 
 MAX_DISTINCT_FOR_VALUE_BINS = 20
+# A protected group gets a calibration verdict only with at least this many held-out rows and positives;
+# below that one person moves its observed rate by whole percentage points (1 row: "off by 47 points").
+MIN_GROUP_ROWS = 50
+MIN_GROUP_POSITIVES = 10
+
+
+def group_too_small(table: "ReliabilityTable") -> bool:
+    """Whether a reliability table has too few rows or positives for a calibration verdict."""
+    rows = sum(table.count)
+    positives = sum(r * c for r, c in zip(table.observed_rate, table.count))
+    return rows < MIN_GROUP_ROWS or round(positives) < MIN_GROUP_POSITIVES
 
 
 def logit(p):
@@ -43,6 +55,9 @@ def expit(z):
 
 class ScoreCalibrator:
     """Monotone map from a risk score to a probability (scikit-learn style).
+
+    Not a ``BaseEstimator`` subclass, so that importing it does not import
+    scikit-learn (1-2 s), which only the isotonic and spline fits need.
 
     Parameters
     ----------
@@ -58,17 +73,30 @@ class ScoreCalibrator:
         Range of the training scores; scores outside are clamped.
     """
 
+    # What each parameter accepts (core.params); method and epsilon are declared with AuditSpec.
+    _parameter_constraints = {"method": constraints_of(AuditSpec)["calibration"],
+                              "epsilon": constraints_of(AuditSpec)["epsilon"],
+                              "n_knots": (Interval(int, 2, None),)}
+
     def __init__(self, method: str = "isotonic", epsilon: float = 1e-3, n_knots: int = 8):
         self.method = method
         self.epsilon = epsilon
         self.n_knots = n_knots
 
     def fit(self, score, outcome, sample_weight=None) -> "ScoreCalibrator":
-        if self.method not in CALIBRATION_METHODS:
-            raise InputError(f"Unknown calibration method '{self.method}'.",
-                             f"Use one of {', '.join(CALIBRATION_METHODS)}.", field="calibration")
+        """Fit the map from ``score`` to the 0/1 ``outcome``.
+
+        Parameters
+        ----------
+        score, outcome : array-like of shape (n,)
+        sample_weight : array-like of shape (n,), optional
+            Non-negative row weights, honoured by every method: an integer
+            weight counts as that many copies of the row.
+        """
+        check_params(self)
         x = np.asarray(score, dtype=float)
         y = np.asarray(outcome, dtype=float)
+        w = _weights(sample_weight, len(x))
         self.x_min_, self.x_max_ = float(x.min()), float(x.max())
         if self.method == "none":
             if self.x_min_ < 0 or self.x_max_ > 1:
@@ -77,31 +105,35 @@ class ScoreCalibrator:
         elif self.method == "isotonic":
             from sklearn.isotonic import IsotonicRegression
 
-            self.model_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(x, y, sample_weight)
-            self.levels_ = _shrink_extreme_blocks(self.model_, x, sample_weight)
+            self.model_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(x, y, w)
+            self.levels_ = _shrink_extreme_blocks(self.model_, x, w)
         elif self.method == "platt":
-            self.centre_, self.scale_ = float(x.mean()), float(x.std() or 1.0)
+            self.centre_ = float(np.average(x, weights=w))
+            self.scale_ = float(np.sqrt(np.average((x - self.centre_) ** 2, weights=w)) or 1.0)
             self.coef_ = _penalised_logistic(((x - self.centre_) / self.scale_)[:, None], y,
-                                             np.zeros((1, 1)), 0.0)
+                                             np.zeros((1, 1)), 0.0, w)
         else:
-            self._fit_spline(x, y)
+            self._fit_spline(x, y, w)
         return self
 
-    def _fit_spline(self, x, y):
+    def _fit_spline(self, x, y, w):
         from sklearn.preprocessing import SplineTransformer
 
         distinct = np.unique(x)
         n_knots = int(min(self.n_knots, max(len(distinct) - 2, 2)))
         self.spline_ = SplineTransformer(n_knots=n_knots, degree=3, knots="quantile", extrapolation="constant")
-        self.spline_.fit(distinct[:, None] if len(distinct) > n_knots else x[:, None])
+        if len(distinct) > n_knots:
+            self.spline_.fit(distinct[:, None])
+        else:
+            self.spline_.fit(x[:, None], sample_weight=w)
         basis = self.spline_.transform(x[:, None])
         k = basis.shape[1]
         diff = np.diff(np.eye(k), n=2, axis=0)
         penalty = diff.T @ diff
         grid = self.spline_.transform(np.linspace(self.x_min_, self.x_max_, 200)[:, None])
-        lam = 1e-3 * len(x)
+        lam = 1e-3 * w.sum()  # the number of rows when unweighted
         for _ in range(40):  # grow the penalty until the fitted curve is monotone
-            coef = _penalised_logistic(basis, y, penalty, lam)
+            coef = _penalised_logistic(basis, y, penalty, lam, w)
             if np.all(np.diff(grid @ coef[1:] + coef[0]) >= -1e-9):
                 break
             lam *= 3.0
@@ -125,11 +157,25 @@ class ScoreCalibrator:
         return np.clip(p, self.epsilon, 1.0 - self.epsilon)
 
 
-def _shrink_extreme_blocks(model, x, sample_weight=None) -> np.ndarray:
-    """Isotonic levels at ``model.X_thresholds_`` with 0 and 1 blocks moved to 0.5/(n+1) and 1 - 0.5/(n+1)."""
+def _weights(sample_weight, n: int) -> np.ndarray:
+    """Row weights as floats (ones when None); refuse ones that are negative, not finite, misshapen or all zero."""
+    if sample_weight is None:
+        return np.ones(n)
+    w = np.asarray(sample_weight, dtype=float)
+    if w.shape != (n,) or not np.all(np.isfinite(w)) or np.any(w < 0) or not w.sum() > 0:
+        raise InputError(f"The calibration's sample weights must be {n} finite numbers ≥ 0, not all zero "
+                         f"(got shape {w.shape}).", "Pass one non-negative weight per row, or none.",
+                         field="calibration")
+    return w
+
+
+def _shrink_extreme_blocks(model, x, w) -> np.ndarray:
+    """Isotonic levels at ``model.X_thresholds_`` with 0 and 1 blocks moved to 0.5/(n+1) and 1 - 0.5/(n+1).
+
+    ``n`` is the block's total row weight.
+    """
     levels = np.asarray(model.y_thresholds_, float).copy()
     fitted = model.predict(x)
-    w = np.ones(len(x)) if sample_weight is None else np.asarray(sample_weight, float)
     inner = levels[(levels > 0) & (levels < 1)]
     for extreme, sign in ((0.0, 1.0), (1.0, -1.0)):
         hit = levels == extreme
@@ -143,19 +189,19 @@ def _shrink_extreme_blocks(model, x, sample_weight=None) -> np.ndarray:
     return levels
 
 
-def _penalised_logistic(basis, y, penalty, lam, n_iter=50):
-    """Newton/IRLS for logistic regression with a quadratic penalty (intercept unpenalised)."""
+def _penalised_logistic(basis, y, penalty, lam, weight, n_iter=50):
+    """Newton/IRLS for weighted logistic regression with a quadratic penalty (intercept unpenalised)."""
     n, k = basis.shape
     design = np.column_stack([np.ones(n), basis])
     pen = np.zeros((k + 1, k + 1))
     pen[1:, 1:] = lam * penalty
     ridge = 1e-8 * np.eye(k + 1)
     beta = np.zeros(k + 1)
-    beta[0] = logit(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+    beta[0] = logit(np.clip(np.average(y, weights=weight), 1e-6, 1 - 1e-6))
     for _ in range(n_iter):
         p = expit(design @ beta)
-        w = np.maximum(p * (1 - p), 1e-9)
-        grad = design.T @ (y - p) - pen @ beta
+        w = weight * np.maximum(p * (1 - p), 1e-9)
+        grad = design.T @ (weight * (y - p)) - pen @ beta
         hess = (design * w[:, None]).T @ design + pen + ridge
         step = np.linalg.solve(hess, grad)
         beta += step
@@ -187,11 +233,6 @@ class ReliabilityTable:
     mean_score: tuple
     observed_rate: tuple
     count: tuple
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"group": self.group, "stage": self.stage, "bin": self.bin_label,
-                             "mean_score": self.mean_score, "observed_rate": self.observed_rate,
-                             "count": self.count})
 
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -231,9 +272,6 @@ class CalibrationResult:
 
     def table(self, stage: str = "after", group: str = "All") -> ReliabilityTable | None:
         return next((t for t in self.reliability if t.stage == stage and t.group == group), None)
-
-    def reliability_frame(self) -> pd.DataFrame:
-        return pd.concat([t.to_frame() for t in self.reliability], ignore_index=True)
 
     def to_dict(self) -> dict:
         out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}

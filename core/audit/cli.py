@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+# Bounds shared with the app's settings (pages/audit_compare.py imports them), declared with AuditSpec.
+from core.audit.spec import MAX_BAGS, MAX_INTERACTIONS, MAX_SEED
+
 OUTPUT_FILES = ("report.html", "shapes.csv", "metrics.json")
-
-
-# Bounds shared with the app's settings (pages/audit_compare.py imports them).
-MAX_SEED = 2**31 - 1  # seeds reach native code as 32-bit signed integers
-MAX_BAGS = 100  # the precise preset uses 30; each bag costs two model fits, so 100 already means ~7x its time
-MAX_INTERACTIONS = 10
 
 
 def split_names(text: str) -> tuple:
@@ -101,7 +98,7 @@ def run(args: argparse.Namespace) -> None:
     from core.audit.pipeline import run_audit
     from core.audit.report import write_audit
     from core.audit.spec import AuditSpec
-    from core.cli import print_progress
+    from core.progress import print_progress
     from core.errors import InputError
     from core.io import check_output_dir, digest, read_source, read_table
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.audit.synthetic import TrueShape  # defined with the scenarios that make it; public here too
 from core.errors import InputError
 
 COMPAS_URL = "https://raw.githubusercontent.com/propublica/compas-analysis/master/compas-scores-two-years.csv"
@@ -37,34 +38,6 @@ DATASETS = {
     "synthetic-clean": "Synthetic: the black box uses only features in the data; the missing-feature test should find nothing.",
     "synthetic-biased": "Synthetic: the black box leans on a protected group that does not change outcomes.",
 }
-
-
-@dataclass(frozen=True)
-class TrueShape:
-    """The true contribution of one feature, centred on the generated data.
-
-    Attributes
-    ----------
-    feature : str
-    grid : tuple
-        Numbers (continuous) or category labels.
-    black_box : tuple of float
-        What the scaled student should show: the black box's effect as the
-        audit can see it (the additive projection of its calibrated score,
-        put on the outcome's scale), in log-odds.
-    outcome : tuple of float
-        What the outcome model should show: the additive projection of the
-        true outcome probability, integrated over any hidden feature.
-    """
-
-    feature: str
-    grid: tuple
-    black_box: tuple
-    outcome: tuple
-
-    def to_dict(self) -> dict:
-        return {"feature": self.feature, "grid": list(self.grid), "black_box": list(self.black_box),
-                "outcome": list(self.outcome)}
 
 
 @dataclass(frozen=True)

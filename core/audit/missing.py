@@ -19,6 +19,11 @@ scipy's O(n log n) algorithm per resample; above 2,000 rows it resamples
 2,000 rows and rescales the spread by sqrt(2000/n) (m-out-of-n bootstrap). Above ``max_rows`` held-out rows
 a seeded random subsample of that size is used for the bootstrap (the point
 estimates use every row).
+
+Undefined is reported, never replaced by 0: a correlation of a constant is
+NaN (``None`` in ``to_dict``), the test then says why in words, and a
+resample whose correlation is undefined is left out of the interval and
+counted (``undefined_resamples``).
 """
 
 from __future__ import annotations
@@ -34,18 +39,38 @@ MAX_KENDALL_ROWS = 2000  # per-resample Kendall runs on at most this many rows (
 
 @dataclass(frozen=True)
 class Correlation:
-    """A correlation with its 95% percentile bootstrap interval."""
+    """A correlation with its 95% percentile bootstrap interval.
+
+    ``estimate``, ``ci_low`` and ``ci_high`` are NaN when undefined (a
+    constant residual); ``undefined_resamples`` counts the bootstrap
+    resamples whose correlation was undefined and left out of the interval.
+    """
 
     method: str
     estimate: float
     ci_low: float
     ci_high: float
+    undefined_resamples: int = 0
 
-    def excludes_zero(self) -> bool:
-        return self.ci_low > 0 or self.ci_high < 0
+    @property
+    def defined(self) -> bool:
+        return bool(np.isfinite([self.estimate, self.ci_low, self.ci_high]).all())
+
+    def text(self) -> str:
+        """``+0.123 (−0.010 to +0.200)``, or ``undefined`` in words."""
+        if not self.defined:
+            return "undefined (no variation to correlate)"
+        out = f"{self.estimate:+.3f} ({self.ci_low:+.3f} to {self.ci_high:+.3f})".replace("-", "−")
+        if self.undefined_resamples:
+            out += f"; {self.undefined_resamples:,} resamples undefined, left out"
+        return out
 
     def to_dict(self) -> dict:
-        return {"estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high}
+        def value(v):
+            return float(v) if np.isfinite(v) else None
+
+        return {"estimate": value(self.estimate), "ci_low": value(self.ci_low), "ci_high": value(self.ci_high),
+                "undefined_resamples": self.undefined_resamples}
 
 
 @dataclass(frozen=True)
@@ -63,8 +88,13 @@ class MissingFeatureTest:
         Pearson, Spearman, Kendall of the signed residuals.
     likely_missing : bool
         Whether the signed Pearson and Spearman intervals both lie above 0.
-    verdict : str
-        Plain-words reading, stating that the test is a heuristic.
+    reading : {"likely_missing", "negative", "compatible_with_zero", "undefined"}
+        Which of the four readings applies.
+    headline, detail : str
+        The reading in plain words: a short headline and the sentences after
+        it, stating that the test is a heuristic.
+    undefined : str or None
+        Why the correlation is undefined (e.g. a constant residual), or None.
     student_residual, outcome_residual : tuple of float
         Up to 5,000 held-out residual pairs (seeded sample) for plotting.
     """
@@ -74,27 +104,59 @@ class MissingFeatureTest:
     bootstrap_rows: int
     signed: tuple
     likely_missing: bool
-    verdict: str
+    reading: str
+    headline: str
+    detail: str
+    undefined: str | None
     student_residual: tuple
     outcome_residual: tuple
+
+    @property
+    def verdict(self) -> str:
+        """Headline and detail as one paragraph."""
+        return f"{self.headline}: {self.detail}"
 
     def get(self, method: str) -> Correlation:
         return next(c for c in self.signed if c.method == method)
 
     def to_dict(self) -> dict:
         out = {"residuals": "signed", "n_rows": self.n_rows, "bootstrap_resamples": self.n_bootstrap,
-               "bootstrap_rows": self.bootstrap_rows, "likely_missing": self.likely_missing, "verdict": self.verdict}
+               "bootstrap_rows": self.bootstrap_rows, "likely_missing": self.likely_missing,
+               "reading": self.reading, "verdict": self.verdict, "undefined": self.undefined}
         out.update({c.method: c.to_dict() for c in self.signed})
         return out
 
 
+def residuals_undefined(x, y) -> str | None:
+    """Why a correlation of residuals ``x`` and ``y`` is undefined, or None when it is defined."""
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if a.size < 3:
+        return "fewer than three held-out rows have residuals"
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return "some residuals are not finite numbers"
+    for what, v in (("student", a), ("outcome model", b)):
+        if np.ptp(v) <= 1e-12 * max(1.0, float(np.abs(v).max())):
+            return (f"the {what}'s residuals are all the same" + (" (zero: the features explain it exactly)"
+                                                                   if not np.abs(v).max() else ""))
+    return None
+
+
 def _pearson_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pearson correlation of each row pair of two (B, n) arrays."""
+    """Pearson correlation of each row pair of two (B, n) arrays; NaN where a row is constant."""
     a = a - a.mean(axis=1, keepdims=True)
     b = b - b.mean(axis=1, keepdims=True)
     den = np.sqrt((a * a).sum(1) * (b * b).sum(1))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, (a * b).sum(1) / den, 0.0)
+        return np.where(den > 0, (a * b).sum(1) / den, np.nan)
+
+
+def _interval(draws: np.ndarray) -> tuple[float, float, int]:
+    """2.5% and 97.5% quantiles of the defined draws, and how many were undefined."""
+    ok = np.isfinite(draws)
+    if not ok.any():
+        return float("nan"), float("nan"), int(draws.size)
+    low, high = np.quantile(draws[ok], [0.025, 0.975])
+    return float(low), float(high), int((~ok).sum())
 
 
 def bootstrap_correlations(x, y, *, n_bootstrap: int = 1000, max_rows: int = 20_000, random_state: int = 0,
@@ -119,11 +181,10 @@ def bootstrap_correlations(x, y, *, n_bootstrap: int = 1000, max_rows: int = 20_
         draws["spearman"][start:start + size] = _pearson_rows(stats.rankdata(xs, axis=1), stats.rankdata(ys, axis=1))
         for j in range(size):
             tau = stats.kendalltau(xs[j, :k_rows], ys[j, :k_rows]).statistic  # rows are iid draws
-            draws["kendall"][start + j] = 0.0 if np.isnan(tau) else tau
-    if k_rows < n:  # m-out-of-n: shrink the spread to the full sample size
-        draws["kendall"] = est["kendall"] + (draws["kendall"] - np.median(draws["kendall"])) * np.sqrt(k_rows / n)
-    out = tuple(Correlation(m, est[m], float(np.quantile(draws[m], 0.025)), float(np.quantile(draws[m], 0.975)))
-                for m in METHODS)
+            draws["kendall"][start + j] = tau  # NaN (a constant resample) is kept as undefined
+    if k_rows < n and np.isfinite(draws["kendall"]).any():  # m-out-of-n: shrink the spread to the full sample size
+        draws["kendall"] = est["kendall"] + (draws["kendall"] - np.nanmedian(draws["kendall"])) * np.sqrt(k_rows / n)
+    out = tuple(Correlation(m, est[m], *_interval(draws[m])) for m in METHODS)
     return out, n
 
 
@@ -138,27 +199,41 @@ def missing_feature_test(student_residual, outcome_residual, *, n_bootstrap: int
     so it has no null of zero.
     """
     rs, ro = np.asarray(student_residual, float), np.asarray(outcome_residual, float)
-    signed, used = bootstrap_correlations(rs, ro, n_bootstrap=n_bootstrap, max_rows=max_rows,
-                                          random_state=random_state)
-    pearson, spearman = signed[0], signed[1]
-    likely = pearson.ci_low > 0 and spearman.ci_low > 0
-    if likely:
-        verdict = (f"The two models tend to be wrong on the same people (Pearson r = {pearson.estimate:.2f}, "
-                   f"95% interval {pearson.ci_low:.2f} to {pearson.ci_high:.2f}). Where the score is higher than "
-                   "the audit features explain, the outcome also tends to be worse than they predict. This suggests "
-                   "the black box used information that is not in this data. It is a heuristic: shared misfit of "
-                   "both models can produce the same pattern.")
-    elif pearson.ci_high < 0 and spearman.ci_high < 0:
-        verdict = (f"The residuals correlate negatively (Pearson r = {pearson.estimate:.2f}); that is unusual and "
-                   "points to a misfit or a problem with the data rather than a missing feature.")
+    undefined = residuals_undefined(rs, ro)
+    if undefined is not None:  # rounding would give a constant a tiny, meaningless correlation: none is computed
+        nan = float("nan")
+        signed, used = tuple(Correlation(m, nan, nan, nan) for m in METHODS), min(len(rs), max_rows)
     else:
-        verdict = (f"No clear sign of missing features: the residual correlation (Pearson r = {pearson.estimate:.2f}, "
-                   f"95% interval {pearson.ci_low:.2f} to {pearson.ci_high:.2f}) is compatible with zero. This is a "
-                   "heuristic and does not prove that nothing is missing.")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            signed, used = bootstrap_correlations(rs, ro, n_bootstrap=n_bootstrap, max_rows=max_rows,
+                                                  random_state=random_state)
+    pearson, spearman = signed[0], signed[1]
+    if undefined is None and not (pearson.defined and spearman.defined):
+        undefined = "the residual correlation has no value on these rows"
+    likely = undefined is None and pearson.ci_low > 0 and spearman.ci_low > 0
+    if undefined is not None:
+        reading, headline = "undefined", "The missing-feature test is undefined here"
+        detail = (f"{undefined}, so a correlation of residuals has no value and says nothing either way. "
+                  "It is not zero: read it as no test, not as no missing feature.")
+    elif likely:
+        reading, headline = "likely_missing", "The two models tend to be wrong on the same people"
+        detail = (f"Pearson r = {pearson.estimate:.2f}, 95% interval {pearson.ci_low:.2f} to {pearson.ci_high:.2f}. "
+                  "Where the score is higher than the audit features explain, the outcome also tends to be worse "
+                  "than they predict. This suggests the black box used information that is not in this data. It "
+                  "is a heuristic: shared misfit of both models can produce the same pattern.")
+    elif pearson.ci_high < 0 and spearman.ci_high < 0:
+        reading, headline = "negative", "The residuals correlate negatively"
+        detail = (f"Pearson r = {pearson.estimate:.2f}; that is unusual and points to a misfit or a problem with "
+                  "the data rather than a missing feature.")
+    else:
+        reading, headline = "compatible_with_zero", "No clear sign of missing features"
+        detail = (f"the residual correlation (Pearson r = {pearson.estimate:.2f}, 95% interval "
+                  f"{pearson.ci_low:.2f} to {pearson.ci_high:.2f}) is compatible with zero. This is a heuristic "
+                  "and does not prove that nothing is missing.")
     rng = np.random.default_rng(random_state)
     show = np.sort(rng.choice(len(rs), min(len(rs), 5000), replace=False))
     return MissingFeatureTest(
         n_rows=len(rs), n_bootstrap=n_bootstrap, bootstrap_rows=used, signed=signed,
-        likely_missing=bool(likely), verdict=verdict,
+        likely_missing=bool(likely), reading=reading, headline=headline, detail=detail, undefined=undefined,
         student_residual=tuple(rs[show].tolist()), outcome_residual=tuple(ro[show].tolist()),
     )

@@ -28,7 +28,7 @@ from core.audit.missing import MissingFeatureTest, missing_feature_test
 from core.audit.words import term_effect, verdict_record
 from core.audit.models import fit_models, prepare_features
 from core.audit.shapes import IntervalRule, PairShape, ScaleFactor, TermShape, compare_terms, fit_scale
-from core.audit.spec import SCALE_METHODS, STUDENT_KINDS, AuditSpec
+from core.audit.spec import AuditSpec
 from core.audit.validate import check_table, model_features, outcome_as_binary, require_valid
 from core.errors import InputError
 from core.progress import no_progress, scaled
@@ -162,7 +162,7 @@ class AuditResult:
                        **({"stability": t.stability, "stability_ratio": t.stability_ratio}
                           if isinstance(t, TermShape) else {})}
                       for t in (*self.terms, *self.pairs)],
-            "settings": self.spec.to_dict(),
+            "settings": {**self.spec.to_dict(), "features": list(self.data.features)},  # the features used
             "versions": dict(self.versions),
             "timings_s": dict(self.timings),
         }
@@ -235,7 +235,6 @@ def run_audit(frame: pd.DataFrame, spec: AuditSpec, *, truth=None, progress=None
     report = progress or no_progress
     timings = {}
     t0 = time.perf_counter()
-    _check_spec(spec)
     report(0.0, "Checking the table")
     require_valid(frame, spec)
     features = model_features(frame, spec)
@@ -307,30 +306,11 @@ def calibration_for(frame: pd.DataFrame, spec: AuditSpec) -> CalibrationResult:
         For the first error :func:`core.audit.validate.check_table` reports
         (warnings are not raised).
     """
-    _check_spec(spec)
     for p in check_table(frame, spec):
         if p.severity == "error":
             raise InputError(p.problem, p.fix, field=p.field)
     data, y, score, train = _usable_rows(frame, spec)
     return _calibrate(data, y, score, train, spec)[1]
-
-
-def _check_spec(spec: AuditSpec) -> None:
-    if spec.student not in STUDENT_KINDS:
-        raise InputError(f"Unknown student '{spec.student}'.", f"Use one of {', '.join(STUDENT_KINDS)}.",
-                         field="data")
-    if spec.scale not in SCALE_METHODS:
-        raise InputError(f"Unknown scale '{spec.scale}'.", f"Use one of {', '.join(SCALE_METHODS)}.", field="data")
-    if not 0.05 <= spec.test_size <= 0.5:
-        raise InputError(f"test_size {spec.test_size} is out of range.", "Use a share between 0.05 and 0.5.",
-                         field="data")
-    if spec.outer_bags < 2:
-        raise InputError("At least 2 outer bags are needed for intervals.", "Set outer_bags to 2 or more.",
-                         field="data")
-    if spec.n_bootstrap < 1000:
-        raise InputError(f"{spec.n_bootstrap} bootstrap resamples are too few.", "Use at least 1000.", field="data")
-    if spec.max_rounds < 1:
-        raise InputError(f"max_rounds {spec.max_rounds} leaves nothing to fit.", "Use e.g. 2000.", field="data")
 
 
 def _usable_rows(frame: pd.DataFrame, spec: AuditSpec):

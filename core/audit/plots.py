@@ -24,25 +24,29 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-TITLED_TOP_MARGIN = 110  # room for a title above the horizontal legend row(s)
-LEGEND_TOP = 44  # px from the figure's top edge to a titled figure's legend (below the pinned title)
-GROUP_PALETTE = ("#000000", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999", "#882255")
+TITLED_TOP_MARGIN = 110 + theme.MODEBAR_CLEARANCE - 14  # room for the toolbar strip, a title and legend row(s)
+LEGEND_TOP = 44 + theme.MODEBAR_CLEARANCE - 14  # px from the figure's top edge to a titled figure's legend
 
 
 def _layout(**overrides) -> dict:
     """theme.plotly_layout with a top margin that keeps the title clear of the legend."""
     layout = theme.plotly_layout(**overrides)
+    if "title" in overrides:
+        # Pinned below the toolbar strip: plotly centres an unpinned title in the margin, where legend rows reach.
+        title = overrides["title"]
+        layout["title"] = theme.title(title if isinstance(title, str) else title["text"])
     if "title" in overrides and "margin" not in overrides:
         layout["margin"] = {**layout.get("margin", {}), "t": TITLED_TOP_MARGIN}
-        # Pinned to the top edge: plotly centres an unpinned title in the margin, where two legend rows reach.
-        title = overrides["title"]
-        layout["title"] = {**({"text": title} if isinstance(title, str) else title),
-                           "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 14}}
         if "legend" not in overrides and "height" in overrides:
             # Legend rows hang from just under the title, clear of subplot titles at the plot's top edge.
             layout["legend"] = {**layout["legend"], "yref": "container", "yanchor": "top",
                                 "y": 1 - LEGEND_TOP / overrides["height"]}
     return layout
+
+
+def _flag_suffix(differs: bool) -> str:
+    """Words and a mark for a flagged term's title: the flag never rests on colour alone."""
+    return f" — {theme.FLAG_MARK} {L['flagged'].lower()}" if differs else ""
 
 
 def _band(x, low, high, colour, name, group, show=True):
@@ -80,14 +84,29 @@ def reliability_figure(result: CalibrationResult, group: str = "All") -> go.Figu
 
 
 def reliability_by_group_figure(result: CalibrationResult, stage: str = "after") -> go.Figure:
-    """One reliability line per protected group (after calibration by default)."""
+    """One reliability line per protected group (after calibration by default).
+
+    Each line has its own colour and marker symbol ("All" is thick black); a
+    group too small for a verdict (``calibration.group_too_small``) is dotted
+    and says so in its legend entry.
+    """
+    from core.audit.calibration import group_too_small
+
     fig = go.Figure()
-    palette = GROUP_PALETTE  # student blue and outcome orange stay reserved for the two models
     groups = [t for t in result.reliability if t.stage == stage]
-    for i, table in enumerate(groups):
+    others = [t for t in groups if t.group != "All"]
+    for table in groups:
+        n = sum(table.count)
+        if table.group == "All":
+            colour, symbol, width, dash = theme.ALL_ROWS, "circle-open", 3.5, "solid"
+        else:
+            i = others.index(table)
+            colour, symbol, width = theme.GROUPS[i % len(theme.GROUPS)], theme.GROUP_SYMBOLS[i % len(theme.GROUP_SYMBOLS)], 2
+            dash = "dot" if group_too_small(table) else "solid"
+        name = f"{table.group} ({n:,} rows{': too few for a verdict' if dash == 'dot' else ''})"
         fig.add_trace(go.Scatter(
-            x=list(table.mean_score), y=list(table.observed_rate), mode="markers+lines",
-            name=f"{table.group} ({sum(table.count)} rows)", line=dict(color=palette[i % len(palette)]),
+            x=list(table.mean_score), y=list(table.observed_rate), mode="markers+lines", name=name,
+            line=dict(color=colour, width=width, dash=dash), marker=dict(color=colour, symbol=symbol, size=8),
             customdata=list(table.count), hovertemplate="%{x:.3g} → %{y:.1%} (%{customdata} rows)<extra></extra>"))
     if stage == "after":
         fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color=theme.DENSITY, dash="dash"),
@@ -210,7 +229,7 @@ def term_shape_figure(term: TermShape, truth=None, show_bags: bool = False) -> g
             fig.add_trace(tr, row=1, col=1)
     fig.add_hline(y=0, line=dict(color="#999", width=1), row=1, col=1)
     fig.add_trace(_density_trace(term), row=2, col=1)
-    flag = " — differs" if term.differs else ""
+    flag = _flag_suffix(term.differs)
     fig.update_layout(**_layout(
         title=f"{term.name}: what the score uses vs what outcomes justify{flag}", height=480, bargap=0.05))
     fig.update_yaxes(title_text=L["logit"], row=1, col=1)
@@ -229,7 +248,7 @@ def term_side_by_side_figure(term: TermShape, truth=None) -> go.Figure:
     """
     fig = make_subplots(rows=2, cols=2, shared_yaxes="rows", shared_xaxes="columns", row_heights=[0.82, 0.18],
                         vertical_spacing=0.04, horizontal_spacing=0.05,
-                        subplot_titles=(L["student"], L["outcome"], "", ""))
+                        subplot_titles=(L["student_short"], L["outcome_short"], "", ""))  # the legend has the rest
     for col, which, true_part in ((1, "student", "black_box"), (2, "outcome", "outcome")):
         for tr in _model_traces(term, which):
             fig.add_trace(tr, row=1, col=col)
@@ -239,7 +258,7 @@ def term_side_by_side_figure(term: TermShape, truth=None) -> go.Figure:
         fig.add_hline(y=0, line=dict(color="#999", width=1), row=1, col=col)
         fig.add_trace(_density_trace(term), row=2, col=col)
         fig.update_xaxes(title_text=term.name, row=2, col=col)
-    flag = " — differs" if term.differs else ""
+    flag = _flag_suffix(term.differs)
     fig.update_layout(**_layout(
         title=f"{term.name}: the score's use (left) and what outcomes justify (right){flag}", height=500,
         bargap=0.05, legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0)))
@@ -272,15 +291,18 @@ def difference_figure(term: TermShape) -> go.Figure:
                                      arrayminus=[term.difference[i] - term.band_low[i] for i in keep])))
     fig.add_hline(y=0, line=dict(color=theme.FLAG if term.differs else "#999", width=1, dash="dot"))
     fig.update_layout(**_layout(
-        title=f"{term.name}: gap between the models ({term.differs_share:.0%} of rows show a material gap)",
-        height=360, xaxis_title=term.name, yaxis_title=L["difference"]))
+        title=f"{term.name}: gap between the models ({term.differs_share:.0%} of rows show a material gap)"
+              f"{_flag_suffix(term.differs)}",
+        height=360, xaxis_title=term.name, yaxis_title="Scaled student − outcome"))  # the long label was cut off
     return fig
 
 
 def pair_heatmaps_figure(pair: PairShape) -> go.Figure:
     """Student, outcome model and their difference for one pair, side by side, on one colour scale."""
-    fig = make_subplots(rows=1, cols=3, subplot_titles=(L["student"], L["outcome"], L["difference"]),
-                        horizontal_spacing=0.06)
+    # Short panel titles: the full labels are wider than a third of a laptop screen and ran into each other.
+    fig = make_subplots(rows=1, cols=3, subplot_titles=(L["student_short"], L["outcome_short"],
+                                                        L["difference_short"]),
+                        horizontal_spacing=0.04, shared_yaxes=True)  # row labels once, not over the next panel
     lim = max(1e-9, float(np.nanmax(np.abs([pair.student, pair.outcome, pair.difference]))))
     for col, z in enumerate((pair.student, pair.outcome, pair.difference), start=1):
         fig.add_trace(go.Heatmap(z=[list(r) for r in z], x=list(pair.x_grid), y=list(pair.y_grid),
@@ -290,8 +312,9 @@ def pair_heatmaps_figure(pair: PairShape) -> go.Figure:
                                                "%{z:+.2f}<extra></extra>"), row=1, col=col)
         fig.update_xaxes(title_text=pair.features[0], type="category", row=1, col=col)
     fig.update_yaxes(title_text=pair.features[1], type="category", row=1, col=1)
-    fig.update_layout(**_layout(title=f"Interaction {pair.name} (after moving main effects out)",
-                                            height=420))
+    fig.update_layout(**_layout(title=f"Interaction {pair.name} (after moving main effects out)"
+                                      f"{_flag_suffix(pair.differs)}", height=420,
+                                margin=dict(l=60, r=20, t=70 + theme.MODEBAR_CLEARANCE, b=50)))  # no legend
     return fig
 
 
@@ -312,20 +335,6 @@ def discrepancy_ranking_figure(terms) -> go.Figure:
     return fig
 
 
-def residuals_undefined(x, y) -> str | None:
-    """Why a correlation of residuals ``x`` and ``y`` is undefined, or None when it is defined."""
-    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if a.size < 3:
-        return "fewer than three held-out rows have residuals"
-    if not (np.isfinite(a).all() and np.isfinite(b).all()):
-        return "some residuals are not finite numbers"
-    for what, v in (("student", a), ("outcome model", b)):
-        if np.ptp(v) <= 1e-12 * max(1.0, float(np.abs(v).max())):
-            return (f"the {what}'s residuals are all the same" + (" (zero: the features explain it exactly)"
-                                                                   if not np.abs(v).max() else ""))
-    return None
-
-
 def residual_figure(test: MissingFeatureTest) -> go.Figure:
     """Held-out residuals of both models against each other (density heatmap for many rows)."""
     x, y = list(test.student_residual), list(test.outcome_residual)
@@ -336,7 +345,7 @@ def residual_figure(test: MissingFeatureTest) -> go.Figure:
     else:
         fig.add_trace(go.Scatter(x=x, y=y, mode="markers", marker=dict(color=theme.STUDENT, opacity=0.4, size=5),
                                  name="held-out row"))
-    undefined = residuals_undefined(x, y)
+    undefined = test.undefined  # judged by core.audit.missing on every held-out row
     if len(x) > 2 and undefined is None:
         try:
             slope, icpt = np.polyfit(x, y, 1)
@@ -344,8 +353,9 @@ def residual_figure(test: MissingFeatureTest) -> go.Figure:
             slope = icpt = None
         if slope is not None and np.isfinite([slope, icpt]).all():
             xs = np.linspace(min(x), max(x), 2)
-            fig.add_trace(go.Scatter(x=xs, y=icpt + slope * xs, mode="lines", line=dict(color=theme.FLAG, width=2),
-                                     name="trend"))
+            fig.add_trace(go.Scatter(x=xs, y=icpt + slope * xs, mode="lines", name="trend",
+                                     # not FLAG's colour, which means a flagged term; white on the dark density map
+                                     line=dict(color="#FFFFFF" if len(x) > 1500 else theme.DIFFERENCE, width=2)))
     p = test.get("pearson")
     stat = (f"r = {p.estimate:.2f} [{p.ci_low:.2f}, {p.ci_high:.2f}]" if undefined is None
             else "r is undefined")

@@ -18,8 +18,8 @@ from core.io import json_safe, atomic_output_dir, neutralise_formulas
 from core.report_html import Section, render_report
 
 INTERVAL_NOTE = (
-    "How the intervals are made: each of the outer bags (random 85% subsets of the training rows) recalibrates "
-    "the score, draws the student's labels and fits both models, so the spread across bags carries all of that. "
+    "How the intervals are made: each of the outer bags (random 85% subsets of the training rows) {recalibrates}"
+    "draws the student's labels and fits both models, so the spread across bags carries all of that. "
     "The spread is scaled by the delete-d jackknife factor sqrt(85/15) and a t quantile for a pointwise 95% "
     "interval. A term is flagged when a simultaneous 95% band for its whole curve (a max-t band across the term's "
     "bins) excludes zero with a gap of at least {effect:g} log-odds on at least {share:.0%} of rows. The gaps are "
@@ -126,7 +126,8 @@ def report_html(result: AuditResult) -> str:
                     "the outcome model (log-odds), corrected for the upward bias that noise gives a squared gap; its "
                     "interval contains 0 when the data cannot tell the two apart. Effects in the readings are odds "
                     "ratios: odds ×1.50 means 50% higher odds.",),
-        notes=(INTERVAL_NOTE.format(share=spec.material_share, effect=spec.min_effect),),
+        notes=(INTERVAL_NOTE.format(share=spec.material_share, effect=spec.min_effect,
+                                   recalibrates="" if cal.method == "none" else "recalibrates the score, "),),
         tables=(_term_table(result),),
         figures=(plots.discrepancy_ranking_figure((*result.terms, *result.pairs)),),
     ))
@@ -143,14 +144,10 @@ def report_html(result: AuditResult) -> str:
                     "students tell different stories about that feature and it should be read with care.",),
         figures=tuple(term_figs),
     ))
-    corr = pd.DataFrame([{"method": c.method, "estimate": c.estimate, "95% low": c.ci_low, "95% high": c.ci_high}
-                         for c in m.signed])
-    undefined = plots.residuals_undefined(m.student_residual, m.outcome_residual)
+    corr = pd.DataFrame([{"method": c.method, "estimate (95% interval)": c.text()} for c in m.signed])
     sections.append(Section(
         "5. Missing-feature test",
-        paragraphs=((m.verdict,) if undefined is None else
-                    (f"The missing-feature test is undefined here: {undefined}, so a correlation of residuals "
-                     "has no meaning and no trend line is drawn.",))
+        paragraphs=(m.verdict + (" No trend line is drawn." if m.undefined else ""),)
         + (f"Held-out rows: {m.n_rows:,}; bootstrap: {m.n_bootstrap} resamples of {m.bootstrap_rows:,} rows.",),
         tables=(corr,), figures=(plots.residual_figure(m),),
     ))

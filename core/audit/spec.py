@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass, replace
+
+from core.params import REQUIRED, Interval, OfType, Options, check_fields, setting
 
 CALIBRATION_METHODS = ("none", "isotonic", "platt", "spline")
 STUDENT_KINDS = ("matched", "logit")
 SCALE_METHODS = ("robust", "sd", "range", "none")
 DEFAULT_PRESET = "default"
+_NONE = Options((None,))
+MAX_SEED = 2**31 - 1  # seeds reach native code as 32-bit signed integers
+MAX_BAGS = 100  # the precise preset uses 30; each bag costs two model fits, so 100 already means ~7x its time
+MAX_INTERACTIONS = 10
+
+PRESETS = {
+    # Quick look: fewer bags and no pairs.
+    "fast": {"outer_bags": 8, "interactions": 0, "max_bins": 128, "learning_rate": 0.03, "n_bootstrap": 1000,
+             "max_rounds": 1000},
+    # Defaults of AuditSpec (what `python -m core audit` uses).
+    "default": {"outer_bags": 14, "interactions": 3, "max_bins": 256, "learning_rate": 0.02, "n_bootstrap": 1000,
+                "max_rounds": 2000},
+    # Slower, tighter: more bags, finer bins, more resamples.
+    "precise": {"outer_bags": 30, "interactions": 5, "max_bins": 512, "learning_rate": 0.01, "n_bootstrap": 2000,
+                "max_rounds": 4000},
+}
 
 
 @dataclass(frozen=True)
@@ -80,32 +99,36 @@ class AuditSpec:
         robust scale) is a preview, and its verdict says so.
     """
 
-    score: str
-    outcome: str
-    positive: str | None = None
-    features: tuple[str, ...] = ()
-    protected: tuple[str, ...] = ()
-    protected_as_features: bool = True
-    calibration: str = "isotonic"
-    epsilon: float = 1e-3
-    student: str = "matched"
-    scale: str = "robust"
-    interactions: int = 3
-    outer_bags: int = 14
-    learning_rate: float = 0.02
-    max_bins: int = 256
-    max_interaction_bins: int = 32
-    smoothing_rounds: int = 75
-    max_rounds: int = 2000
-    test_size: float = 0.25
-    n_bootstrap: int = 1000
-    max_bootstrap_rows: int = 20_000
-    material_share: float = 0.10
-    min_effect: float = 0.10
-    n_jobs: int | None = None
-    random_state: int = 0
-    data_seed: int | None = None
-    preset: str = DEFAULT_PRESET
+    # What each setting accepts is declared beside it and checked on construction (core.params).
+    score: str = setting(REQUIRED, OfType((str,), "a column name"))
+    outcome: str = setting(REQUIRED, OfType((str,), "a column name"))
+    positive: str | None = setting(None, _NONE, OfType((str, numbers.Number), "an outcome value"))
+    features: tuple[str, ...] = setting((), OfType((tuple,), "a tuple of column names"))
+    protected: tuple[str, ...] = setting((), OfType((tuple,), "a tuple of column names"))
+    protected_as_features: bool = setting(True, OfType((bool,), "True or False"))
+    calibration: str = setting("isotonic", Options(CALIBRATION_METHODS))
+    epsilon: float = setting(1e-3, Interval(float, 0, 0.5, "neither"))
+    student: str = setting("matched", Options(STUDENT_KINDS))
+    scale: str = setting("robust", Options(SCALE_METHODS))
+    interactions: int = setting(3, Interval(int, 0, MAX_INTERACTIONS))
+    outer_bags: int = setting(14, Interval(int, 2, MAX_BAGS))
+    learning_rate: float = setting(0.02, Interval(float, 0, 1, "right"))
+    max_bins: int = setting(256, Interval(int, 3, None))  # interpret needs 3 or more
+    max_interaction_bins: int = setting(32, Interval(int, 3, None))
+    smoothing_rounds: int = setting(75, Interval(int, 0, None))
+    max_rounds: int = setting(2000, Interval(int, 1, None))
+    test_size: float = setting(0.25, Interval(float, 0.05, 0.5))
+    n_bootstrap: int = setting(1000, Interval(int, 1000, None))
+    max_bootstrap_rows: int = setting(20_000, Interval(int, 100, None))
+    material_share: float = setting(0.10, Interval(float, 0, 1, "right"))
+    min_effect: float = setting(0.10, Interval(float, 0, None))
+    n_jobs: int | None = setting(None, _NONE, Interval(int, 1, None), Interval(int, None, -1))
+    random_state: int = setting(0, Interval(int, 0, MAX_SEED))
+    data_seed: int | None = setting(None, _NONE, Interval(int, 0, MAX_SEED))
+    preset: str = setting(DEFAULT_PRESET, Options(tuple(PRESETS)))
+
+    def __post_init__(self):
+        check_fields(self)
 
     @property
     def is_preview(self) -> bool:
@@ -148,16 +171,3 @@ def auto_n_jobs(spec: AuditSpec, n_rows: int | None) -> int:
     if n_rows is not None and spec.interactions == 0 and n_rows < SERIAL_MAX_ROWS:
         return 1
     return -1
-
-
-PRESETS = {
-    # Quick look: fewer bags and no pairs.
-    "fast": {"outer_bags": 8, "interactions": 0, "max_bins": 128, "learning_rate": 0.03, "n_bootstrap": 1000,
-             "max_rounds": 1000},
-    # Defaults of AuditSpec (what `python -m core audit` uses).
-    "default": {"outer_bags": 14, "interactions": 3, "max_bins": 256, "learning_rate": 0.02, "n_bootstrap": 1000,
-                "max_rounds": 2000},
-    # Slower, tighter: more bags, finer bins, more resamples.
-    "precise": {"outer_bags": 30, "interactions": 5, "max_bins": 512, "learning_rate": 0.01, "n_bootstrap": 2000,
-                "max_rounds": 4000},
-}

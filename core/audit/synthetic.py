@@ -40,6 +40,35 @@ import pandas as pd
 from core.audit.additive import fit_additive_logistic
 from core.audit.calibration import expit
 
+
+@dataclass(frozen=True)
+class TrueShape:
+    """The true contribution of one feature, centred on the generated data.
+
+    Attributes
+    ----------
+    feature : str
+    grid : tuple
+        Numbers (continuous) or category labels.
+    black_box : tuple of float
+        What the scaled student should show: the black box's effect as the
+        audit can see it (the additive projection of its calibrated score,
+        put on the outcome's scale), in log-odds.
+    outcome : tuple of float
+        What the outcome model should show: the additive projection of the
+        true outcome probability, integrated over any hidden feature.
+    """
+
+    feature: str
+    grid: tuple
+    black_box: tuple
+    outcome: tuple
+
+    def to_dict(self) -> dict:
+        return {"feature": self.feature, "grid": list(self.grid), "black_box": list(self.black_box),
+                "outcome": list(self.outcome)}
+
+
 CHARGE_EFFECTS = {"felony": 0.35, "misdemeanour": -0.2, "other": 0.0}
 CHARGE_SHARES = (0.5, 0.35, 0.15)
 GROUP_SHARES = (0.6, 0.4)
@@ -202,8 +231,6 @@ def projected_truth(scenario: Scenario) -> ProjectedTruth:
 
 def truth_shapes(scenario: Scenario, frame: pd.DataFrame):
     """``TrueShape`` records for the app's overlay, centred on ``frame``'s rows."""
-    from core.audit.datasets import TrueShape
-
     truth = projected_truth(scenario)
     shapes = []
     grids = {"age": np.arange(AGE_RANGE[0], AGE_RANGE[1] + 1, dtype=float),

@@ -46,6 +46,38 @@ class Problem:
         return dict(self.__dict__)
 
 
+MAPPING_FIELDS = ("score", "outcome", "features", "protected", "protected_as_features")
+
+
+def settle_mapping(mapping: dict, changes: dict | None = None) -> dict:
+    """A column mapping with ``changes`` applied and made consistent; ``mapping`` is left as it was.
+
+    The score and the outcome are never features or protected attributes,
+    and Features lists the protected attributes exactly when
+    ``protected_as_features`` is on (the audit uses all of them or none).
+
+    Parameters
+    ----------
+    mapping : dict
+        ``score``, ``outcome``, ``positive``, ``features``, ``protected``,
+        ``protected_as_features`` (the app's mapping).
+    changes : dict, optional
+        New values for any of :data:`MAPPING_FIELDS` (e.g. what the widgets hold now).
+
+    Returns
+    -------
+    dict
+        A new mapping.
+    """
+    out = {**mapping, **{k: v for k, v in (changes or {}).items() if k in MAPPING_FIELDS}}
+    target = (out.get("score"), out.get("outcome"))
+    protected = [p for p in out.get("protected") or () if p not in target]
+    features = [f for f in out.get("features") or () if f not in target and f not in protected]
+    out["protected"] = protected
+    out["features"] = features + (protected if out.get("protected_as_features", True) else [])
+    return out
+
+
 def model_features(frame: pd.DataFrame, spec: AuditSpec) -> list[str]:
     """The feature columns both models use, in order."""
     if spec.features:

@@ -131,7 +131,7 @@ def _z2(mean, high, truth, w, t_quantile) -> float:
     return float(np.sum(w * z ** 2) / max(w.sum(), 1e-12))
 
 
-SCALE_GRID = (0.7, 0.8, 0.85, 0.9, 1.0)  # what-if values of INTERVAL_SCALE, reported as sensitivity
+SCALE_GRID = (0.7, 0.8, 0.85, 0.875, 0.9, 1.0)  # what-if values of INTERVAL_SCALE, reported as sensitivity
 
 
 def _coverage_by_scale(mean, high, truth, w) -> dict:

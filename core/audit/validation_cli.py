@@ -39,7 +39,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> None:
     from core.audit.validation import SCENARIOS, ValidationGrid, run_validation, write_validation
-    from core.cli import print_progress
+    from core.progress import print_progress
     from core.errors import InputError
     from core.io import check_output_dir
 

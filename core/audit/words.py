@@ -115,3 +115,18 @@ def verdict_record(result) -> dict:
             "scale": scale_sentence(result.scale),
             "flagged": [t.name for t in result.flagged()],
             "terms": {t.name: term_sentence(t) for t in result.ranking()}}
+
+
+def odds_help(term) -> str:
+    """The log-odds behind a term's ``odds ×`` sentence, for a tooltip: what odds × means and the raw numbers."""
+    base = ("Odds × compares the odds of the outcome the score implies with the odds the outcomes justify: "
+            "×2.00 is twice the odds, ×0.50 half. Odds × = e^(gap in log-odds).")
+    if isinstance(term, PairShape):
+        return (f"{base} This pair's root-mean-square gap is {term.discrepancy:.2f} log-odds (95% interval "
+                f"{term.discrepancy_low:.2f} to {term.discrepancy_high:.2f}).")
+    i = largest_gap(term)
+    if i is None:
+        return base
+    return (f"{base} In log-odds: gap {term.difference[i]:+.2f} at {term.name} = {_where(term, i)} "
+            f"(95% interval {term.band_low[i]:+.2f} to {term.band_high[i]:+.2f}); root-mean-square gap over all "
+            f"rows {term.discrepancy:.2f} (95% interval {term.discrepancy_low:.2f} to {term.discrepancy_high:.2f}).")

@@ -59,7 +59,7 @@ def _run(args: argparse.Namespace) -> None:
     import sys
     import time
 
-    from core.cli import print_progress
+    from core.progress import print_progress
     from core.io import read_source
     from core.progress import scaled, with_eta
     from core.wavelets.datasets import check_settings, load_signals, read_signals

@@ -14,6 +14,8 @@ import pywt
 
 from core.errors import InputError, InputWarning
 from core.io import read_table
+from core.params import check_fields
+from core.wavelets.settings import MAX_SEED
 
 __all__ = ["SignalDataset", "DatasetSpec", "DATASETS", "load_signals", "read_signals", "infer_task", "check_settings",
            "MAX_LENGTH", "MAX_SAMPLES", "MAX_SIGNALS"]
@@ -34,7 +36,6 @@ MAX_SAMPLES = 10_000_000
 MAX_SIGNALS = 200_000
 # float32 training squares the signals: |x| up to 1e15 keeps sums of squares far below float32's 3.4e38.
 MAX_ABS = 1e15
-MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -357,16 +358,19 @@ def _check_table_size(data: bytes, name: str) -> None:
 
 
 def _check_text_cells(raw: pd.DataFrame, numeric: pd.DataFrame, name: str) -> None:
-    """A signal cell holding text is an error, not a gap to interpolate."""
-    bad = raw.notna().to_numpy() & numeric.isna().to_numpy()
+    """A signal cell holding text is an error naming the cells, not a gap to interpolate.
+
+    Blank cells (empty or white space only) are gaps, not text.
+    """
+    blank = raw.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+    bad = raw.notna().to_numpy() & numeric.isna().to_numpy() & ~blank
     if not bad.any():
         return
-    r, c = (int(v[0]) for v in np.nonzero(bad))
-    column = raw.columns[c]
-    example = raw.iat[r, c]
-    if isinstance(example, str) and not example.strip():
-        return
-    raise InputError(f"'{name}' has text in signal column '{column}' (e.g. {str(example)[:40]!r} in row {r + 1}); "
+    rows, cols = np.nonzero(bad)
+    cells = "; ".join(f"row {r + 1}, column '{raw.columns[c]}': {str(raw.iat[r, c])[:40]!r}"
+                      for r, c in zip(rows[:3], cols[:3]))
+    more = f" and {len(rows) - 3:,} more" if len(rows) > 3 else ""
+    raise InputError(f"'{name}' has {len(rows):,} signal cell(s) holding text ({cells}{more}); "
                      "signals must be numbers.",
                      "Remove text columns (or name the target with --target), and leave gaps as empty cells.",
                      field="data")
@@ -480,8 +484,6 @@ def read_signals(data: bytes, filename: str, target: str | None = None, length: 
 # (4e-4 for coif6); coif17 (102 taps) gave no result in 300 s.
 MAX_LATTICE_TAPS = 20
 MAX_FILTER_TAPS = 40
-MAX_EPOCHS = 10_000
-MAX_HIDDEN = 4096
 
 
 def check_settings(settings, *, length: int | None = None) -> None:
@@ -490,7 +492,6 @@ def check_settings(settings, *, length: int | None = None) -> None:
     Parameters
     ----------
     settings : WaveletSettings
-        Read by attribute (teacher, epochs, lr, lam, gamma, wavelet, levels, ...).
     length : int, optional
         Samples per signal, to check the levels and the filter length against.
 
@@ -501,43 +502,8 @@ def check_settings(settings, *, length: int | None = None) -> None:
     """
     import math
 
-    from core.wavelets.teachers import TEACHER_KINDS
-
     s = settings
-    try:
-        defaults = type(s)()
-    except TypeError:
-        defaults = None
-    if s.teacher not in TEACHER_KINDS:
-        raise InputError(f"Unknown teacher '{s.teacher}'.", f"Use one of {', '.join(TEACHER_KINDS)}.", field="teacher")
-    for flag, value, low, high in (("teacher-epochs", s.teacher_epochs, 1, MAX_EPOCHS),
-                                   ("epochs", s.epochs, 1, MAX_EPOCHS),
-                                   ("teacher-hidden", s.teacher_hidden, 1, MAX_HIDDEN),
-                                   ("levels", s.levels, 1, 16), ("top-k", s.top_k, 1, 10_000),
-                                   ("batch-size", getattr(s, "batch_size", 100), 1, 100_000),
-                                   ("seed", s.seed, 0, MAX_SEED)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-            default = getattr(defaults, flag.replace("-", "_"), low)
-            label = {"teacher-epochs": "number of teacher epochs", "epochs": "number of AWD epochs",
-                     "teacher-hidden": "teacher width", "top-k": "number of coefficients per level",
-                     "batch-size": "batch size"}.get(flag, flag)
-            raise InputError(f"The {label} (--{flag}) must be a whole number from {low} to {high:,}; got {value!r}.",
-                             f"Use e.g. --{flag} {default} (the default).", field=flag.replace("-", "_"))
-    for flag, value, low, high, strict in (("lr", s.lr, 0.0, 1.0, True), ("lam", s.lam, 0.0, 1e6, False),
-                                           ("gamma", s.gamma, 0.0, 1e6, False)):
-        ok = isinstance(value, (int, float)) and math.isfinite(value) and value <= high and \
-            (value > low if strict else value >= low)
-        if not ok:
-            what = f"{'above' if strict else 'at least'} {low:g} and at most {high:g}"
-            raise InputError(f"--{flag} must be a number {what}; got {value!r}.",
-                             f"Use e.g. --{flag} {getattr(defaults, flag):g} (the default).", field=flag)
-    if s.mode not in ("zero", "periodization"):
-        raise InputError(f"Unknown mode '{s.mode}'.", "Use zero or periodization.", field="mode")
-    if s.parametrization not in ("lattice", "penalty"):
-        raise InputError(f"Unknown parametrization '{s.parametrization}'.", "Use lattice or penalty.",
-                         field="parametrization")
-    if s.trim not in ("precomputed", "autograd"):
-        raise InputError(f"Unknown TRIM path '{s.trim}'.", "Use precomputed or autograd.", field="trim")
+    check_fields(s)  # the declared ranges (already checked when a WaveletSettings is made)
     _check_wavelet(s.wavelet, s.parametrization, length)
     if length is not None:
         deepest = int(math.floor(math.log2(max(length, 1))))

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Callable
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import TransformerTags
+from sklearn.utils.validation import check_is_fitted
 
 from core.errors import InputError
+from core.params import Interval, OfType, Options, check_params, constraints_of
 from core.progress import no_progress
-from core.wavelets.filters import initial_filter, lattice_angles, lattice_filter, make_wavelet, validity_report
-from core.wavelets.teachers import attribution_backend
-from core.wavelets.threads import check_threads, torch_threads
-from core.wavelets.objective import TERMS, attributions_precomputed, awd_loss
-from core.wavelets.transform import MODES, max_levels, wavedec, waverec
+from core.wavelets.filters import (initial_filter, lattice_angles, lattice_filter, lattice_filter_numpy, make_wavelet,
+                                   validity_report)
+from core.wavelets.settings import MAX_SEED, PARAMETRIZATIONS, TRIM_PATHS, WaveletSettings
+from core.wavelets.teachers import attribution_backend, dense_signals
+from core.wavelets.threads import torch_threads
+from core.wavelets.objective import TERMS, attributions_precomputed, awd_loss, dense_loss_numpy
+from core.wavelets.transform import max_levels, use_dense, wavedec, waverec
 
 __all__ = ["AdaptiveWaveletDistiller", "TRIM_PATHS", "PARAMETRIZATIONS", "teacher_function", "teacher_gradients"]
 
-TRIM_PATHS = ("precomputed", "autograd")
-PARAMETRIZATIONS = ("penalty", "lattice")
 
 
 def teacher_function(teacher) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -74,7 +77,27 @@ class _Adam:
         self.param.addcdiv_(self.exp_avg, denom, value=-self.lr / bias1)
 
 
-class AdaptiveWaveletDistiller:
+class _NumpyAdam:
+    """:class:`_Adam` on a numpy array, updated in place (the CPU fast path's optimizer)."""
+
+    def __init__(self, param: np.ndarray, lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
+        self.param, self.lr, self.betas, self.eps = param, lr, betas, eps
+        self.exp_avg = np.zeros_like(param)
+        self.exp_avg_sq = np.zeros_like(param)
+        self.steps = 0
+
+    def step(self, grad: np.ndarray) -> None:
+        beta1, beta2 = self.betas
+        self.steps += 1
+        self.exp_avg += (1 - beta1) * (grad - self.exp_avg)
+        self.exp_avg_sq *= beta2
+        self.exp_avg_sq += (1 - beta2) * grad * grad
+        bias1 = 1 - beta1**self.steps
+        bias2_sqrt = (1 - beta2**self.steps) ** 0.5
+        self.param -= (self.lr / bias1) * self.exp_avg / (np.sqrt(self.exp_avg_sq) / bias2_sqrt + self.eps)
+
+
+class AdaptiveWaveletDistiller(BaseEstimator):
     """Adaptive Wavelet Distillation (Ha et al., NeurIPS 2021), scikit-learn style.
 
     Parameters
@@ -103,7 +126,9 @@ class AdaptiveWaveletDistiller:
     penalty_weight : float
         Weight of each validity penalty (1 in the paper).
     init_noise : float
-        Std of Gaussian noise added to the initial filter (penalty only).
+        Std of Gaussian noise added to the initial filter taps before fitting.
+        With the lattice, the angles are then fitted to the noisy taps, so the
+        start is the nearest lattice filter and stays orthogonal.
     warm_start : bool
         Start from the previous ``filter_`` when refitting (used by sweeps).
     random_state : int or None
@@ -113,6 +138,13 @@ class AdaptiveWaveletDistiller:
     threads : int or None
         Torch intra-op threads while fitting (default 1; see ``core.wavelets.threads``).
         ``None`` keeps the caller's setting; the caller's setting is restored afterwards.
+
+    Notes
+    -----
+    On the CPU, with short signals (the dense operator: ``transform.use_dense``) and precomputed TRIM,
+    a training step runs in numpy with its gradient written out by hand
+    (``objective.dense_loss_numpy``); it is checked against autograd in the tests. Elsewhere (GPU,
+    long signals, TRIM through the teacher) torch's autograd computes the same loss.
 
     Attributes
     ----------
@@ -128,6 +160,24 @@ class AdaptiveWaveletDistiller:
     teacher_ : object or None
     n_features_in_ : int
     """
+
+    # What each parameter accepts (core.params); the ones shared with WaveletSettings are declared there.
+    _parameter_constraints = {
+        **{k: v for k, v in constraints_of(WaveletSettings).items()
+           if k in ("wavelet", "levels", "mode", "lam", "gamma", "epochs", "lr", "batch_size", "trim",
+                    "parametrization", "device", "threads")},
+        "penalty_weight": (Interval(float, 0, None),),
+        "init_noise": (Interval(float, 0, None),),
+        "warm_start": (OfType((bool,), "True or False"),),
+        "random_state": (Options((None,)), Interval(int, 0, MAX_SEED)),
+    }
+
+    def __sklearn_tags__(self):
+        # A transformer (transform/inverse_transform) without TransformerMixin: its fit_transform
+        # would pass y where fit takes the teacher.
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags = TransformerTags(preserves_dtype=[])
+        return tags
 
     def __init__(self, wavelet="db5", levels=4, mode="zero", lam=1e-4, gamma=1.0, epochs=30, lr=1e-3,
                  batch_size=100, trim="precomputed", parametrization="penalty", penalty_weight=1.0,
@@ -149,46 +199,18 @@ class AdaptiveWaveletDistiller:
         self.device = device
         self.threads = threads
 
-    def get_params(self, deep: bool = True) -> dict:
-        names = ("wavelet", "levels", "mode", "lam", "gamma", "epochs", "lr", "batch_size", "trim",
-                 "parametrization", "penalty_weight", "init_noise", "warm_start", "random_state", "device", "threads")
-        return {k: getattr(self, k) for k in names}
-
-    def set_params(self, **params) -> "AdaptiveWaveletDistiller":
-        for k, v in params.items():
-            if k not in self.get_params():
-                raise ValueError(f"Unknown parameter {k!r}")
-            setattr(self, k, v)
-        return self
-
     # -- validation ----------------------------------------------------------
     def _validate(self, X, teacher) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
+        X = dense_signals(X, np.float64)
         if X.ndim != 2 or X.shape[0] < 1:
             raise InputError(f"Signals must be a 2-D array (signals × samples); got shape {X.shape}.",
                              "Give one row per signal, all of the same length.", field="data")
-        if not np.all(np.isfinite(X)):
-            raise InputError("The signals contain NaN or infinite values.",
-                             "Resample or fill the signals first (read_signals does this).", field="data")
-        if self.mode not in MODES:
-            raise InputError(f"Unknown boundary mode '{self.mode}'.", f"Choose one of {', '.join(MODES)}.", field="mode")
-        if self.trim not in ("precomputed", "autograd"):
-            raise InputError(f"Unknown TRIM path '{self.trim}'.", "Choose 'precomputed' or 'autograd'.", field="trim")
-        if self.parametrization not in PARAMETRIZATIONS:
-            raise InputError(f"Unknown parametrization '{self.parametrization}'.", "Choose 'penalty' or 'lattice'.",
-                             field="parametrization")
+        check_params(self)
         deepest = max_levels(X.shape[1])
-        if not isinstance(self.levels, (int, np.integer)) or not 1 <= self.levels <= deepest:
+        if not 1 <= self.levels <= deepest:
             raise InputError(
                 f"{self.levels} levels do not fit signals of length {X.shape[1]}; at most {deepest} fit.",
                 f"Set levels between 1 and {deepest}, or use longer signals.", field="levels")
-        for name in ("lam", "gamma", "lr", "penalty_weight", "init_noise"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise InputError(f"{name} must be a number ≥ 0 (got {value!r}).", f"Set {name} to 0 or more.", field=name)
-        if int(self.epochs) < 1 or int(self.batch_size) < 1:
-            raise InputError("epochs and batch size must be at least 1.", "Set them to positive integers.", field="epochs")
-        check_threads(self.threads)
         if self.gamma > 0 and teacher is None:
             raise InputError("γ > 0 asks for attributions, but no teacher network was given.",
                              "Train or pass a teacher, or set gamma to 0.", field="gamma")
@@ -256,42 +278,62 @@ class AdaptiveWaveletDistiller:
         if module is not None:
             module.eval()
 
-        opt = _Adam(param, lr=self.lr)
         history = {k: [] for k in TERMS}
         self.epoch_seconds_ = []
         n, bs = len(Xt), int(self.batch_size)
         # Signals and gradients side by side, so a batch is one slice and one matrix product.
         data = torch.stack([Xt, Gt], dim=1) if Gt is not None else Xt
         weight = 0.0 if self.parametrization == "lattice" else self.penalty_weight
-        for epoch in range(1, int(self.epochs) + 1):
-            tic = time.perf_counter()
-            perm = torch.randperm(n, generator=gen).to(device)
-            shuffled = data[perm]  # one gather per epoch; batches are then views
-            steps = []
-            for i in range(0, n, bs):
-                batch = shuffled[i : i + bs]
+        gamma = self.gamma if use_attr else 0.0
+        fast = (device.type == "cpu" and use_dense(X.shape[1], self.levels, self.mode)
+                and (self.trim == "precomputed" or not use_attr))
+        if fast:
+            # Short signals on the CPU: each step is a few numpy products (see objective.dense_loss_numpy).
+            data = (data if data.dim() == 3 else data.unsqueeze(1)).numpy()
+            lattice = self.parametrization == "lattice"
+            values = param.detach().numpy().copy()
+            opt = _NumpyAdam(values, lr=self.lr)
+            weights = (1.0, weight, self.lam, gamma)
+
+            def step(batch):
+                h, jac = lattice_filter_numpy(values) if lattice else (values, None)
+                terms, grad = dense_loss_numpy(np.asarray(h, np.float32), batch, weights, self.levels, self.mode)
+                opt.step(grad @ jac if lattice else grad)
+                return terms
+        else:
+            opt = _Adam(param, lr=self.lr)
+
+            def step(batch):
                 param.grad = None
                 with attribution_backend(device):  # cuDNN off on CUDA: an eval-mode LSTM is differentiated
                     total, terms = awd_loss(
                         current(), None if Gt is not None else batch, levels=self.levels, mode=self.mode,
-                        lam=self.lam, gamma=self.gamma if use_attr else 0.0,
-                        teacher=fn if use_attr and self.trim == "autograd" else None, trim=self.trim,
-                        penalty_weight=weight, pair=batch if Gt is not None else None)
+                        lam=self.lam, gamma=gamma, teacher=fn if use_attr and self.trim == "autograd" else None,
+                        trim=self.trim, penalty_weight=weight, pair=batch if Gt is not None else None)
                 total.backward()
                 opt.step()
                 with torch.no_grad():
-                    steps.append((torch.stack([terms[k] for k in TERMS]), len(batch)))
-            # One sync per epoch, not per term or step.
-            sizes = torch.tensor([m for _, m in steps], dtype=torch.float64, device=device)
-            sums = (torch.stack([t for t, _ in steps]).to(torch.float64) * sizes[:, None]).sum(0)
+                    return torch.stack([terms[k] for k in TERMS])
+
+        for epoch in range(1, int(self.epochs) + 1):
+            tic = time.perf_counter()
+            perm = torch.randperm(n, generator=gen)
+            shuffled = data[perm.numpy()] if fast else data[perm.to(device)]  # one gather; batches are views
+            steps = [(step(batch), len(batch)) for batch in (shuffled[i : i + bs] for i in range(0, n, bs))]
+            # One device sync per epoch, not per term or step.
+            sizes = np.array([m for _, m in steps], dtype=np.float64)
+            per_step = np.stack([t for t, _ in steps]) if fast else torch.stack([t for t, _ in steps]).cpu().numpy()
+            means = dict(zip(TERMS, (sizes @ per_step.astype(np.float64) / n).tolist()))
             self.epoch_seconds_.append(time.perf_counter() - tic)
-            means = dict(zip(TERMS, (sums / n).tolist()))
             for k in TERMS:
                 history[k].append(means[k])
             progress(epoch / int(self.epochs),
                      f"AWD epoch {epoch}/{self.epochs}: loss {means['total']:.4g}",
                      epoch=epoch, epochs=int(self.epochs), losses=means,
                      history={k: list(v) for k, v in history.items()}, seconds=self.epoch_seconds_[-1])
+        if fast:
+            with torch.no_grad():
+                param.copy_(torch.from_numpy(values))
 
         with torch.no_grad():
             if self.parametrization == "lattice":
@@ -308,23 +350,19 @@ class AdaptiveWaveletDistiller:
         return self
 
     # -- using the fitted filter ---------------------------------------------
-    def _check_fitted(self):
-        if not hasattr(self, "filter_"):
-            raise RuntimeError("This AdaptiveWaveletDistiller is not fitted yet; call fit first.")
-
     def _h(self) -> torch.Tensor:
         return torch.as_tensor(self.filter_, dtype=torch.float64)
 
     def transform(self, X) -> list[np.ndarray]:
         """Wavelet coefficients ``[cA_J, cD_J, ..., cD_1]`` of each signal, each ``(n_signals, n_j)``."""
-        self._check_fitted()
+        check_is_fitted(self, "filter_")
         x = torch.as_tensor(np.asarray(X, dtype=np.float64))
         with torch.no_grad():
             return [c.numpy() for c in wavedec(x, self._h(), self.levels, self.mode)]
 
     def inverse_transform(self, coeffs, length: int | None = None) -> np.ndarray:
         """Signals rebuilt from coefficients (the transpose of :meth:`transform`)."""
-        self._check_fitted()
+        check_is_fitted(self, "filter_")
         cs = [torch.as_tensor(np.asarray(c, dtype=np.float64)) for c in coeffs]
         with torch.no_grad():
             return waverec(cs, self._h(), self.mode, length=length or self.n_features_in_).numpy()
@@ -334,7 +372,7 @@ class AdaptiveWaveletDistiller:
 
         Same structure as :meth:`transform`.
         """
-        self._check_fitted()
+        check_is_fitted(self, "filter_")
         teacher = teacher if teacher is not None else self.teacher_
         if teacher is None and input_gradients is None:
             raise InputError("Attributions need the teacher network.", "Pass the teacher used for fitting.",

@@ -267,7 +267,7 @@ def lattice_filter(free_angles: torch.Tensor) -> torch.Tensor:
     Returns
     -------
     Tensor of shape (2K,)
-        ``h[2n] = P00[n]``, ``h[2n+1] = P01[n]``: orthonormal under even shifts for any angles.
+        ``h[2n] = P00[n]``, ``h[2n+1] = -P01[n]``: orthonormal under even shifts for any angles.
         Computed as one product with a constant matrix (:func:`_lattice_basis`): a
         training step rebuilds the filter, and a few large operations cost less than
         a loop of small ones.
@@ -279,6 +279,28 @@ def lattice_filter(free_angles: torch.Tensor) -> torch.Tensor:
     for j in range(1, pairs.shape[0]):
         monomials = (monomials[:, None] * pairs[j][None, :]).reshape(-1)
     return _lattice_basis(pairs.shape[0], angles.dtype, angles.device) @ monomials
+
+
+def lattice_filter_numpy(free_angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`lattice_filter` in numpy (float64), with its Jacobian in the free angles.
+
+    Returns
+    -------
+    h : ndarray (2K,)
+    jacobian : ndarray (2K, K-1)
+        ``∂h/∂free_angles``; the last angle, ``pi/4 - sum(free_angles)``, moves against each of them.
+    """
+    angles = np.append(free_angles, math.pi / 4 - np.sum(free_angles))
+    k = len(angles)
+    pairs = np.stack([np.cos(angles), np.sin(angles)], axis=1)  # (K, 2)
+    rows = np.repeat(pairs[None], k + 1, axis=0)  # row 0: the filter; row 1 + j: its derivative in angle j
+    rows[np.arange(1, k + 1), np.arange(k)] = np.stack([-pairs[:, 1], pairs[:, 0]], axis=1)
+    monomials = rows[:, 0]
+    for j in range(1, k):
+        monomials = (monomials[:, :, None] * rows[:, j, None, :]).reshape(k + 1, -1)
+    basis = _lattice_basis(k, torch.float64, torch.device("cpu")).numpy()
+    values = basis @ monomials.T  # column 0: h; column 1 + j: dh/dangle_j
+    return values[:, 0], values[:, 1:-1] - values[:, -1:]
 
 
 def _lattice_filter_loop(free_angles: torch.Tensor) -> torch.Tensor:

@@ -19,11 +19,13 @@ reference does. Both give the same values and the same gradient in ``h``.
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
+import numpy as np
 import torch
 
-from core.wavelets.transform import analysis_matrix, is_adjoint, use_dense, wavedec, waverec
+from core.wavelets.transform import (CACHE_BYTES, ByteBudgetCache, _operator_basis, analysis_matrix, is_adjoint,
+                                     use_dense, wavedec, waverec)
 
 __all__ = [
     "TERMS", "PENALTY_TERMS", "validity_penalties", "reconstruction_loss", "l1_per_level",
@@ -245,27 +247,174 @@ def _dense_precomputed_loss(h, x, grads, pair, *, levels, mode, lam, gamma, pena
     """:func:`awd_loss` for short signals with precomputed gradients, the training loop's case.
 
     The same value and gradient in fewer, larger operations: the per-step cost
-    of a 10-tap filter is mostly the number of operations, not their size.
+    of a 10-tap filter is mostly the number of operations, not their size. On
+    the CPU the loss and its gradient in ``h`` come from one numpy pass
+    (:func:`dense_loss_numpy`); elsewhere torch's autograd runs the same algebra.
     """
-    n, batch = x.shape[-1], x.shape[0]
-    W = analysis_matrix(h, n, levels, mode)
-    if grads is None:  # no attribution term (γ = 0)
-        signal_part = x @ W.T
-        l1 = torch.cat([signal_part.abs().sum().reshape(1), signal_part.new_zeros(1)]) / ((levels + 1) * batch)
+    data = pair if grads is not None and pair is not None else (
+        torch.stack([x, grads], dim=1) if grads is not None else x.unsqueeze(1))
+    weights = (1.0, penalty_weight, lam, gamma if grads is not None else 0.0)
+    if h.device.type == "cpu" and data.dtype == h.dtype:
+        total, values = _DenseLoss.apply(h, data, weights, levels, mode)
     else:
-        both = (pair if pair is not None else torch.stack([x, grads], dim=1)) @ W.T  # signals and gradients at once
-        signal_part, _ = both.unbind(1)
-        l1 = both.abs().sum(dim=(0, 2)) / ((levels + 1) * batch)  # [wavelet_l1, attribution_l1]
-    diff = signal_part @ W - x
-    rec = (diff * diff).sum() / batch
-    total = rec + (l1 * l1.new_tensor([lam, gamma if grads is not None else 0.0])).sum()
-    r = _residuals(h) if penalty_weight else None
-    if r is not None:
-        total = total + (0.5 * penalty_weight) * (r * r).sum()
-    with torch.no_grad():
-        if r is None:
-            r = _residuals(h.detach())
-        penalties = _segment_matrix(h.shape[0], r.dtype, r.device) @ (r * r)
-        vector = torch.cat([rec.reshape(1), penalties.to(rec.dtype), l1.to(rec.dtype), total.reshape(1)])
-        terms = dict(zip(TERMS, vector.unbind(0)))  # TERMS order: reconstruction, penalties, L1s, total
-    return total, terms
+        values = _dense_terms_autograd(h, data, levels, mode)
+        total = values @ values.new_tensor([1.0] + [penalty_weight] * len(PENALTY_TERMS) + list(weights[2:]))
+        values = torch.cat([values.detach(), total.detach().reshape(1)])
+    return total, dict(zip(TERMS, values.unbind(0)))
+
+
+def _dense_terms_autograd(h, data, levels, mode):
+    """``[reconstruction, five penalties, wavelet L1, attribution L1]`` through autograd (any device)."""
+    batch, channels, n = data.shape
+    W = analysis_matrix(h, n, levels, mode)
+    coeffs = data @ W.T  # signals and gradients at once
+    diff = coeffs[:, 0] @ W - data[:, 0]
+    rec = ((diff * diff).sum() / batch).reshape(1)
+    l1 = coeffs.abs().sum(dim=(0, 2)) / ((levels + 1) * batch)
+    penalties = torch.stack(list(validity_penalties(h).values()))
+    parts = [rec, penalties.to(rec.dtype), l1] + ([rec.new_zeros(1)] if channels == 1 else [])
+    return torch.cat(parts)
+
+
+class _DensePlan(NamedTuple):
+    shapes: tuple  # (k, cur) per level
+    columns: np.ndarray  # the basis columns that are not all zero
+    taps: np.ndarray  # (L, len(columns)): those columns
+    bounds: np.ndarray  # row blocks of W: [cA_J, cD_J, ..., cD_1]
+    linear: np.ndarray  # penalty operators, see _penalty_operators
+    quadratic: np.ndarray
+    offsets: np.ndarray
+    segments: np.ndarray
+
+
+_PLAN_CACHE = ByteBudgetCache(CACHE_BYTES)
+_LAST_PLAN: list = []
+
+
+def _dense_plan(n: int, filt_len: int, levels: int, mode: str, dtype) -> _DensePlan:
+    """Constants of :func:`dense_loss_numpy` for one setting, as numpy arrays (cached).
+
+    Each entry of a level operator is one tap of ``h`` (or a sum of two where a short periodic level
+    wraps), so only about a quarter of the basis columns are non-zero; products use only those.
+    """
+    def build():
+        torch_dtype, cpu = (torch.float64 if dtype == np.float64 else torch.float32), torch.device("cpu")
+        basis, shapes = _operator_basis(n, filt_len, levels, mode, torch_dtype, cpu)
+        basis = basis.numpy()
+        columns = np.flatnonzero(np.any(basis != 0, axis=0))
+        bounds = np.cumsum([0, shapes[-1][0]] + [k for k, _ in shapes[::-1]])
+        penalty = [t.numpy() for t in _penalty_operators(filt_len, torch_dtype, cpu)]
+        return _DensePlan(shapes, columns, np.ascontiguousarray(basis[:, columns]), bounds, *penalty,
+                          _segment_matrix(filt_len, torch_dtype, cpu).numpy())
+
+    key = (n, filt_len, levels, mode, np.dtype(dtype).char)
+    if _LAST_PLAN and _LAST_PLAN[0] == key:  # a training loop asks for the same plan at every step
+        return _LAST_PLAN[1]
+    plan = _PLAN_CACHE.get(key, build)
+    _LAST_PLAN[:] = [key, plan]
+    return plan
+
+
+class _DenseLoss(torch.autograd.Function):
+    """The weighted loss of one training step on short signals, with its gradient in ``h`` worked out by hand.
+
+    Returns the total (differentiable) and the vector of :data:`TERMS` (not). The gradient is computed
+    in the forward pass, so the backward pass is one product; this removes the autograd graph over the
+    batch, whose bookkeeping cost more than the arithmetic.
+    """
+
+    @staticmethod
+    def forward(ctx, h, data, weights, levels, mode):
+        values, grad = dense_loss_numpy(h.detach().numpy(), data.detach().numpy(), weights, levels, mode)
+        values = torch.from_numpy(values)
+        ctx.save_for_backward(torch.from_numpy(grad))
+        ctx.mark_non_differentiable(values)
+        return values[-1].clone(), values
+
+    @staticmethod
+    def backward(ctx, grad_total, _):
+        (grad,) = ctx.saved_tensors
+        return grad_total * grad, None, None, None, None
+
+
+def dense_loss_numpy(h: np.ndarray, data: np.ndarray, weights, levels: int, mode: str
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The AWD loss on a batch, its terms, and its gradient in ``h``, by the dense operator.
+
+    Parameters
+    ----------
+    h : ndarray (L,)
+    data : ndarray (batch, channels, n)
+        Channel 0 holds the signals; a second channel, the teacher's input gradients.
+    weights : (float, float, float, float)
+        Weights of the reconstruction, of each validity penalty, of the wavelet L1 and of the
+        attribution L1.
+    levels, mode
+        Transform settings (the operator must be the exact adjoint: see ``use_dense``).
+
+    Returns
+    -------
+    values : ndarray (9,)
+        The terms in :data:`TERMS` order, ``total`` last (the attribution L1 is 0 with one channel).
+    grad : ndarray (L,)
+        Gradient of ``total`` in ``h``.
+
+    Notes
+    -----
+    With ``W`` the stacked analysis operator (rows ``[cA_J, cD_J, ..., cD_1]``), ``C = X Wᵀ`` the
+    coefficients and ``E = C W − X`` the reconstruction error:
+    ``∂rec/∂W = (2/B)(Cᵀ E + W Eᵀ X)`` and ``∂L1_c/∂W = sign(C_c)ᵀ X_c / ((J+1) B)``.
+    ``W`` is a chain of per-level operators ``[A_j; D_j]``, each linear in ``h``; the gradient goes
+    back through the chain and ends in one product with the constant basis.
+    """
+    batch, channels, n = data.shape
+    w_rec, w_pen, w_l1 = weights[0], weights[1], np.asarray(weights[2 : 2 + channels], dtype=h.dtype)
+    plan = _dense_plan(n, h.shape[0], levels, mode, h.dtype)
+    flat_steps = np.zeros(sum(2 * k * cur for k, cur in plan.shapes), dtype=h.dtype)
+    flat_steps[plan.columns] = h @ plan.taps
+    steps, inputs, approx, details, start = [], [], None, [], 0
+    for k, cur in plan.shapes:
+        step = flat_steps[start : start + 2 * k * cur].reshape(2 * k, cur)
+        start += 2 * k * cur
+        steps.append(step)
+        inputs.append(approx)
+        prod = step if approx is None else step @ approx
+        approx = prod[:k]
+        details.append(prod[k:])
+    W = np.concatenate([approx] + details[::-1])
+    flat = data.reshape(batch * channels, n)
+    coeffs = flat @ W.T  # rows alternate between channels
+    first = coeffs[::channels]
+    x = data[:, 0]
+    err = first @ W - x
+    scale = 1.0 / ((levels + 1) * batch)
+    signs = np.sign(coeffs)
+    l1 = (signs * coeffs).reshape(batch, channels, -1).sum(axis=(0, 2)) * scale
+    rec = np.vdot(err, err) / batch
+    # dL/dW: both L1 terms in one product, then the reconstruction's two uses of W.
+    signs.reshape(batch, channels, -1)[...] *= (w_l1 * scale)[:, None]
+    grad_W = signs.T @ flat
+    grad_W += (2.0 * w_rec / batch) * (first.T @ err + W @ (err.T @ x))
+    # Back through the chain of level operators.
+    b = plan.bounds
+    upstream, flats = grad_W[: b[1]], [None] * levels
+    for j in range(levels - 1, -1, -1):
+        k, cur = plan.shapes[j]
+        g = np.concatenate([upstream, grad_W[b[levels - j] : b[levels - j + 1]]])  # d/d[A_j; D_j] P_{j-1}
+        if inputs[j] is None:
+            flats[j] = g.reshape(-1)
+        else:
+            flats[j] = (g @ inputs[j].T).reshape(-1)
+            upstream = steps[j].T @ g
+    grad = plan.taps @ np.concatenate(flats)[plan.columns]
+    # Penalties: residuals r = [A h, hᵀ Q_i h] − offsets, with dr/dh = [A; (Q_i + Q_iᵀ) h].
+    qh = plan.quadratic @ h
+    r = np.concatenate([plan.linear @ h, qh @ h]) - plan.offsets
+    penalties = plan.segments @ (r * r)
+    if w_pen:
+        grad += w_pen * (r @ np.concatenate([plan.linear, qh + h @ plan.quadratic]))  # d(½ Σ r²) = Σ r dr
+    l1_full = np.zeros(2, dtype=h.dtype)
+    l1_full[:channels] = l1
+    total = w_rec * rec + w_pen * penalties.sum() + l1_full @ np.asarray(weights[2:], dtype=h.dtype)
+    values = np.concatenate([[rec], penalties, l1_full, [total]])
+    return values.astype(h.dtype), grad.astype(h.dtype)

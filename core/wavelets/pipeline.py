@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.errors import InputError
+from core.params import check_fields
 from core.progress import no_progress, scaled
 from core.wavelets.datasets import SignalDataset
 from core.wavelets.settings import WaveletSettings
@@ -19,8 +20,8 @@ from core.wavelets.distiller import AdaptiveWaveletDistiller, teacher_gradients
 from core.wavelets.downstream import (DownstreamResult, coefficients, evaluate_downstream, feature_names, level_names,
                                       linear_baseline, top_k_features)
 from core.wavelets.filters import Validity, filter_bank, initial_filter, psi_distance, validity_report
-from core.wavelets.threads import check_threads, torch_threads
-from core.wavelets.teachers import TEACHER_KINDS, TeacherNet
+from core.wavelets.threads import torch_threads
+from core.wavelets.teachers import TeacherNet
 from core.wavelets.transform import coeff_lengths, max_levels
 
 __all__ = ["WaveletSettings", "TrainedTeacher", "WaveletResult", "train_teacher", "distill", "make_distiller", "SCHEMA"]
@@ -81,23 +82,13 @@ def _split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndar
 
 def check_settings(dataset: SignalDataset, settings: WaveletSettings) -> None:
     """Raise InputError for settings that cannot work with this dataset."""
+    check_fields(settings)  # the declared ranges, for settings changed after they were made
     initial_filter(settings.wavelet)
-    if settings.teacher not in TEACHER_KINDS:
-        raise InputError(f"Unknown teacher '{settings.teacher}'.", f"Choose one of {', '.join(TEACHER_KINDS)}.",
-                         field="teacher")
-    if not 1 <= settings.teacher_hidden <= 4096:
-        raise InputError(f"A teacher width of {settings.teacher_hidden} units cannot be trained.",
-                         "Use --teacher-hidden between 1 and 4096 (e.g. 32).", field="teacher_hidden")
     deepest = max_levels(dataset.length)
     if not 1 <= settings.levels <= deepest:
         raise InputError(
             f"Signals of {dataset.length} samples are too short for {settings.levels} levels; at most {deepest} fit.",
             f"Use --levels {deepest} or fewer, or resample the signals to a longer length.", field="levels")
-    if not 0 < settings.test_fraction < 0.9:
-        raise InputError("The test share must be between 0 and 0.9.", "Use e.g. 0.2.", field="test_fraction")
-    if settings.top_k < 1:
-        raise InputError("top-k must be at least 1.", "Use e.g. --top-k 6.", field="top_k")
-    check_threads(settings.threads)
 
 
 def train_teacher(dataset: SignalDataset, settings: WaveletSettings, progress=None) -> TrainedTeacher:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+import pywt
 from plotly.subplots import make_subplots
 
 from core import theme
@@ -43,28 +44,23 @@ def _style(fig: go.Figure, *, title: str | None, height: int, **layout) -> go.Fi
 
     The legend goes under the plot (above it, three rows of entries would cover
     the title), and exponents read 10⁻¹² rather than SI prefixes such as "1p".
-    Figures with panel titles get a taller top margin so the two titles never touch.
+    Figures with panel titles get a taller top margin so the two titles never touch; the title
+    sits below the strip where plotly's toolbar appears (``theme.title``).
     """
     if fig.layout.annotations and "margin" not in layout:
-        layout["margin"] = dict(l=60, r=20, t=90, b=50)
+        layout["margin"] = dict(l=60, r=20, t=100, b=50)
     fig.update_layout(**theme.plotly_layout(
-        title=dict(text=title, automargin=True, yref="container", y=0.97) if title else None, height=height,
+        title=theme.title(title) if title else None, height=height,
         legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0), **layout))
     fig.update_xaxes(exponentformat="power")
     fig.update_yaxes(exponentformat="power")
     return fig
 
 
-def _qmf(h) -> np.ndarray:
-    h = np.asarray(h, dtype=float)
-    signs = np.where(np.arange(h.size) % 2 == 0, 1.0, -1.0)
-    return h[::-1] * signs
-
-
 def filters_figure(learned, initial, *, initial_name: str = "initial") -> go.Figure:
     """Lowpass h and highpass g taps, learned vs initial, side by side."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Lowpass filter h (scaling)", "Highpass filter g (wavelet)"))
-    for col, fn in ((1, np.asarray), (2, _qmf)):
+    for col, fn in ((1, np.asarray), (2, pywt.qmf)):  # g = qmf(h), as the transform builds it
         for taps, name, colour, dash in ((initial, f"{theme.LABELS['initial']} ({initial_name})", theme.INITIAL, "dash"),
                                          (learned, theme.LABELS["learned"], theme.LEARNED, "solid")):
             values = fn(np.asarray(taps, dtype=float))
@@ -101,6 +97,8 @@ def validity_rows(validity: Validity) -> list[dict]:
 def validity_figure(validity: Validity, initial: Validity | None = None) -> go.Figure:
     """Residual of each validity check on a log scale (lower is better), with the pass threshold."""
     rows = [r for r in validity.checks() if r["name"] != "vanishing_moments"]
+    for r in rows:  # two short lines under each bar instead of slanted labels cut off at the bottom
+        r["label"] = r["label"].replace(" ", "<br>", 1)
     fig = go.Figure()
     if initial is not None:
         ini = {r["name"]: r["value"] for r in initial.checks()}
@@ -109,14 +107,20 @@ def validity_figure(validity: Validity, initial: Validity | None = None) -> go.F
     fig.add_trace(go.Bar(x=[r["label"] for r in rows], y=[max(r["value"], 1e-17) for r in rows],
                          name=theme.LABELS["learned"], marker_color=theme.LEARNED,
                          text=["pass" if r["passed"] else "fail" for r in rows], textposition="outside"))
-    fig.add_hline(y=validity.tolerance, line_dash="dot", line_color=theme.FLAG,
+    fig.add_hline(y=validity.tolerance, line_dash="dot", line_color=theme.DIFFERENCE,
                   annotation_text=f"pass threshold {validity.tolerance:g}")
     fig.update_yaxes(type="log", title_text="Residual (0 = exactly valid)")
-    return _style(fig, title="Is it still a valid wavelet?", height=400, barmode="group")
+    fig.update_xaxes(tickangle=0)
+    fig = _style(fig, title="Is it still a valid wavelet?", height=420, barmode="group")
+    return fig.update_layout(legend_y=-0.3)
 
 
-def reconstruction_figure(rec) -> go.Figure:
-    """Original signal vs reconstruction from all coefficients vs distilled reconstruction."""
+def reconstruction_figure(rec, label: str | None = None) -> go.Figure:
+    """Original signal vs reconstruction from all coefficients vs distilled reconstruction.
+
+    ``label`` names the signal in the title, e.g. "Test signal 3" (the app and the
+    report number held-out signals from 1); by default its row in the data.
+    """
     t = np.arange(rec.signal.size)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=t, y=rec.signal, name=theme.LABELS["signal"], line=dict(color=theme.SIGNAL, width=1.5)))
@@ -125,8 +129,9 @@ def reconstruction_figure(rec) -> go.Figure:
     fig.add_trace(go.Scatter(x=t, y=rec.distilled, name=distilled_label(rec), line=dict(color=theme.DISTILLED, width=2.5)))
     fig.update_xaxes(title_text="Sample (time)")
     fig.update_yaxes(title_text="Signal value")
-    return _style(fig, title=f"Signal {rec.index}: network answers {rec.teacher_output:.3g} (original), "
-                             f"{rec.teacher_output_distilled:.3g} (pink)", height=420)
+    label = label or f"Row {rec.index}"
+    return _style(fig, title=f"{label}: network answers {rec.output_text('original')} (original), "
+                             f"{rec.output_text('distilled')} (pink)", height=420)
 
 
 def distilled_label(rec) -> str:
@@ -211,21 +216,45 @@ def scalogram_figure(rec, *, stacked: bool = True) -> go.Figure:
                   height=620 if stacked else 420)
 
 
+LOSS_ORDER = ("total", "reconstruction", "wavelet_l1", "attribution_l1", "orthogonality", "cmf", "lowpass_sum",
+              "highpass_sum", "norm")
+# Panel titles: a third of a laptop-wide chart holds about 30 characters.
+PANEL_TITLES = {**TERM_LABELS, "wavelet_l1": "Coefficient sparsity (λ term)",
+                "attribution_l1": "Attribution sparsity (γ term)", "cmf": "Power-complementarity penalty"}
+ROUNDING = 1e-9  # a term that never exceeds this is zero up to floating-point rounding
+
+
 def loss_figure(history: dict, terms=None) -> go.Figure:
-    """Per-term loss curves over epochs (log scale); accepts ``loss_history`` or live progress history."""
-    terms = terms or [k for k in ("total", "reconstruction", "wavelet_l1", "attribution_l1", "orthogonality", "cmf",
-                                  "lowpass_sum", "highpass_sum", "norm") if k in history]
-    fig = go.Figure()
-    for k in terms:
+    """One small panel per loss term over epochs, each on its own log axis.
+
+    The terms span many decades (a validity penalty near 1e-12 beside a
+    reconstruction error near 1), so on one shared axis every line looked flat;
+    a panel each shows how each one moves. A term that stays at rounding level
+    says so in its title and is drawn on a fixed axis, so its noise does not
+    pass for a trend. Accepts ``loss_history`` or live progress history.
+    """
+    terms = terms or [k for k in LOSS_ORDER if k in history]
+    shown = [k for k in terms if np.size(history[k]) and np.any(np.asarray(history[k], dtype=float) > 0)]
+    cols = 2 if len(shown) in (2, 4) else min(3, max(1, len(shown)))
+    rows = max(1, -(-len(shown) // cols))
+    titles = [PANEL_TITLES.get(k, k) + (" ≈ 0 (rounding)" if np.max(history[k]) < ROUNDING else "") for k in shown]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles or None,
+                        horizontal_spacing=0.12, vertical_spacing=min(0.5 / rows, 0.28))
+    for i, k in enumerate(shown):
         values = np.asarray(history[k], dtype=float)
-        if values.size == 0 or not np.any(values > 0):
-            continue
+        row, col = divmod(i, cols)
         fig.add_trace(go.Scatter(x=np.arange(1, values.size + 1), y=np.maximum(values, 1e-16), mode="lines+markers",
-                                 name=TERM_LABELS.get(k, k),  # total dashed: it often lies on its largest term
-                                 line=dict(color=_TERM_COLOURS.get(k), dash="dash" if k == "total" else "solid")))
-    fig.update_xaxes(title_text="Epoch")
-    fig.update_yaxes(type="log", title_text="Loss term (unweighted, mean per signal)")
-    return _style(fig, title="Training: each part of the objective", height=440)
+                                 name=TERM_LABELS.get(k, k), showlegend=False, marker=dict(size=4),
+                                 line=dict(color=_TERM_COLOURS.get(k), dash="dash" if k == "total" else "solid"),
+                                 hovertemplate="epoch %{x}: %{y:.3g}<extra>" + TERM_LABELS.get(k, k) + "</extra>"),
+                      row=row + 1, col=col + 1)
+        at_rounding = values.max() < ROUNDING
+        fig.update_yaxes(type="log", nticks=5, range=[-17, -8] if at_rounding else None, row=row + 1, col=col + 1)
+        if row == rows - 1 or i + cols >= len(shown):
+            fig.update_xaxes(title_text="Epoch", row=row + 1, col=col + 1)
+    fig.update_yaxes(title_text="Mean per signal", row=1, col=1)
+    return _style(fig, title="Training: each term of the objective (unweighted), on its own log scale",
+                  height=120 + 210 * rows)
 
 
 def teacher_loss_figure(history) -> go.Figure:
@@ -272,5 +301,5 @@ def sweep_figure(result) -> go.Figure:
     for col in (1, 2):
         fig.update_xaxes(type="log", title_text="γ (attribution sparsity weight)", row=1, col=col)
     fig.add_trace(go.Scatter(x=[max(result.best.gamma, 1e-6)], y=[result.best.cv_score], mode="markers",
-                             marker=dict(symbol="star", size=14, color=theme.FLAG), name="Selected"), row=1, col=1)
+                             marker=dict(symbol="star", size=14, color=theme.SIGNAL), name="Selected"), row=1, col=1)
     return _style(fig, title="Sweep over (λ, γ), warm-started along γ", height=420)

@@ -40,8 +40,9 @@ class Reconstruction:
         Which coefficients the distilled signal keeps.
     level_names : tuple of str
     top_k : int
-    teacher_output, teacher_output_distilled : float
-        Teacher output on the signal and on the distilled signal.
+    teacher_output, teacher_output_distilled : float or None
+        Teacher output on the signal and on the distilled signal; None when
+        the teacher has no ``decision_function`` (shown as "not available").
     scope : {"overall", "level"}
         Whether ``top_k`` counts over all coefficients or at each level.
     feature_positions : tuple of tuple of int
@@ -57,8 +58,8 @@ class Reconstruction:
     kept: tuple
     level_names: tuple
     top_k: int
-    teacher_output: float
-    teacher_output_distilled: float
+    teacher_output: float | None
+    teacher_output_distilled: float | None
     scope: str = "level"
     feature_positions: tuple = ()
 
@@ -67,8 +68,13 @@ class Reconstruction:
         return int(sum(int(k.sum()) for k in self.kept))
 
     @property
-    def reconstruction_error(self) -> float:
-        return float(np.max(np.abs(self.reconstruction - self.signal)))
+    def outputs_available(self) -> bool:
+        return self.teacher_output is not None and self.teacher_output_distilled is not None
+
+    def output_text(self, which: str = "original") -> str:
+        """The teacher's answer on the original (or ``"distilled"``) signal, or "not available"."""
+        value = self.teacher_output if which == "original" else self.teacher_output_distilled
+        return "not available" if value is None else f"{value:.3g}"
 
     def to_dict(self) -> dict:
         return dict(index=self.index, signal=self.signal.tolist(), reconstruction=self.reconstruction.tolist(),
@@ -124,13 +130,15 @@ def reconstruct_sample(signal, h, teacher, *, levels: int, mode: str = "zero", t
         kept = _keep_mask(attrs, top_k, scope)
         full = waverec(coeffs, ht, mode, length=x.shape[1])
         distilled = waverec([c * k for c, k in zip(coeffs, kept)], ht, mode, length=x.shape[1])
+    # A plain torch callable has no decision_function: its answers are unknown, not 0.
     out = teacher.decision_function(np.vstack([x, distilled.numpy()])) if hasattr(teacher, "decision_function") \
-        else np.zeros(2)
+        else (None, None)
     return Reconstruction(
         index=int(index), signal=x[0], reconstruction=full.numpy()[0], distilled=distilled.numpy()[0],
         coefficients=tuple(c.numpy()[0] for c in coeffs), attributions=tuple(a.detach().numpy()[0] for a in attrs),
         kept=tuple(k.numpy()[0] for k in kept), level_names=tuple(level_names(levels)), top_k=int(top_k),
-        teacher_output=float(out[0]), teacher_output_distilled=float(out[1]), scope=scope,
+        teacher_output=None if out[0] is None else float(out[0]),
+        teacher_output_distilled=None if out[1] is None else float(out[1]), scope=scope,
         feature_positions=tuple(tuple(int(i) for i in p) for p in feature_positions))
 
 

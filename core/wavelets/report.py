@@ -159,8 +159,8 @@ def report_html(result, reconstructions=()) -> str:
                                      plots.loss_figure(result.loss_history))),
     ]
     recon_figs = []
-    for rec in reconstructions:
-        recon_figs += [plots.reconstruction_figure(rec), plots.scalogram_figure(rec)]
+    for number, rec in enumerate(reconstructions, start=1):  # the first held-out signals, numbered as in the app
+        recon_figs += [plots.reconstruction_figure(rec, label=f"Test signal {number}"), plots.scalogram_figure(rec)]
     if recon_figs:
         rec = reconstructions[0]
         chosen = (f"only the {rec.top_k} coefficients with the largest attributions (pink)" if rec.scope == "overall"

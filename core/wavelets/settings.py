@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-__all__ = ["WaveletSettings"]
+from core.params import Interval, OfType, Options, check_fields, setting
+
+__all__ = ["WaveletSettings", "TEACHER_KINDS", "TASKS", "MODES", "TRIM_PATHS", "PARAMETRIZATIONS", "MAX_EPOCHS",
+           "MAX_HIDDEN", "MAX_SEED"]
+
+TEACHER_KINDS = ("mlp", "cnn", "lstm")
+TASKS = ("regression", "classification")
+MODES = ("zero", "periodization")  # boundary modes of core.wavelets.transform
+TRIM_PATHS = ("precomputed", "autograd")
+PARAMETRIZATIONS = ("penalty", "lattice")
+MAX_EPOCHS = 10_000
+MAX_HIDDEN = 4096
+MAX_SEED = 2**32 - 1
+_NONE = Options((None,))
 
 
 @dataclass(frozen=True)
@@ -34,24 +47,30 @@ class WaveletSettings:
       ``core.wavelets.threads``); the caller's setting is restored.
     """
 
-    teacher: str = "mlp"
-    teacher_epochs: int = 40
-    teacher_hidden: int = 32
-    wavelet: str = "sym5"
-    levels: int = 4
-    mode: str = "zero"
-    lam: float = 1e-4
-    gamma: float = 1.0
-    epochs: int = 50
-    lr: float = 0.05
-    batch_size: int = 100
-    trim: str = "precomputed"
-    parametrization: str = "lattice"
-    top_k: int = 6
-    test_fraction: float = 0.2
-    seed: int = 0
-    device: str | None = None
-    threads: int | None = 1
+    # What each setting accepts is declared beside it and checked on construction (core.params);
+    # what depends on the data (levels and filter length against the signal length, the
+    # wavelet's name, the device) is checked by core.wavelets.datasets.check_settings.
+    teacher: str = setting("mlp", Options(TEACHER_KINDS))
+    teacher_epochs: int = setting(40, Interval(int, 1, MAX_EPOCHS))
+    teacher_hidden: int = setting(32, Interval(int, 1, MAX_HIDDEN))
+    wavelet: str = setting("sym5", OfType((str,), "a PyWavelets wavelet name"))
+    levels: int = setting(4, Interval(int, 1, 16))
+    mode: str = setting("zero", Options(MODES))
+    lam: float = setting(1e-4, Interval(float, 0, 1e6))
+    gamma: float = setting(1.0, Interval(float, 0, 1e6))
+    epochs: int = setting(50, Interval(int, 1, MAX_EPOCHS))
+    lr: float = setting(0.05, Interval(float, 0, 1, "right"))
+    batch_size: int = setting(100, Interval(int, 1, 100_000))
+    trim: str = setting("precomputed", Options(TRIM_PATHS))
+    parametrization: str = setting("lattice", Options(PARAMETRIZATIONS))
+    top_k: int = setting(6, Interval(int, 1, 10_000))
+    test_fraction: float = setting(0.2, Interval(float, 0, 0.9, "neither"))
+    seed: int = setting(0, Interval(int, 0, MAX_SEED))
+    device: str | None = setting(None, _NONE, OfType((str,), "a torch device name"))
+    threads: int | None = setting(1, _NONE, Interval(int, 1, None))
+
+    def __post_init__(self):
+        check_fields(self)
 
     def to_dict(self) -> dict:
         return asdict(self)

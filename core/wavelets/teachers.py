@@ -14,16 +14,18 @@ import time
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from core.errors import InputError
+from core.params import Interval, Options, check_params, constraints_of
 from core.progress import no_progress
+from core.wavelets.settings import MAX_SEED, TASKS, TEACHER_KINDS, WaveletSettings
 from core.wavelets.threads import torch_threads
 
-__all__ = ["TeacherNet", "TEACHER_KINDS", "TASKS", "attribution_backend"]
+__all__ = ["TeacherNet", "TEACHER_KINDS", "TASKS", "attribution_backend", "dense_signals"]
 
-TEACHER_KINDS = ("mlp", "cnn", "lstm")
-TASKS = ("regression", "classification")
 
 
 class _Standardise(nn.Module):
@@ -97,7 +99,22 @@ def _init_weights(net: nn.Module, gen: torch.Generator) -> None:
                 p.copy_(torch.rand(p.shape, generator=gen) * 2 * bound - bound)
 
 
-class TeacherNet:
+def dense_signals(X, dtype=np.float32) -> np.ndarray:
+    """``X`` as a finite real array of ``dtype``; sparse, complex, NaN and infinite input are refused."""
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        raise InputError("Sparse input is not supported: the wavelet engine reads dense signals.",
+                         "Convert it with X.toarray() first.", field="data")
+    if np.iscomplexobj(X):
+        raise InputError("Complex data not supported: signals must be real numbers.",
+                         "Pass the real part, or the magnitude, of the signals.", field="data")
+    X = np.asarray(X, dtype=dtype)
+    if not np.isfinite(X).all():
+        raise InputError("The signals contain NaN or infinite values.",
+                         "Resample or fill the signals first (read_signals does this).", field="data")
+    return X
+
+
+class TeacherNet(BaseEstimator):
     """A small neural network for 1-D signals, in scikit-learn style.
 
     Parameters
@@ -139,6 +156,21 @@ class TeacherNet:
     n_features_in_ : int
     fit_seconds_ : float
     """
+
+    # What each parameter accepts (core.params); the ones shared with WaveletSettings are declared there.
+    _parameter_constraints = {
+        "kind": (Options(TEACHER_KINDS),),
+        "task": (Options(TASKS),),
+        "hidden": constraints_of(WaveletSettings)["teacher_hidden"],
+        "epochs": constraints_of(WaveletSettings)["teacher_epochs"],
+        "lr": constraints_of(WaveletSettings)["lr"],
+        "batch_size": constraints_of(WaveletSettings)["batch_size"],
+        "patience": (Interval(int, 1, None),),
+        "validation_fraction": (Interval(float, 0, 0.5, "neither"),),
+        "random_state": (Options((None,)), Interval(int, 0, MAX_SEED)),
+        "device": constraints_of(WaveletSettings)["device"],
+        "threads": constraints_of(WaveletSettings)["threads"],
+    }
 
     def __init__(self, kind="mlp", task="regression", *, hidden=32, epochs=40, lr=1e-2, batch_size=100,
                  patience=6, validation_fraction=0.15, random_state=0, device=None, threads=1):
@@ -182,20 +214,20 @@ class TeacherNet:
         ``progress(fraction, message, epoch=, epochs=, train_loss=, val_loss=, history=)``
         is called after every epoch.
         """
-        with torch_threads(getattr(self, "threads", 1)):
+        check_params(self)
+        with torch_threads(self.threads):
             return self._fit(X, y, progress or no_progress)
 
     def _fit(self, X, y, progress) -> "TeacherNet":
-        if self.kind not in TEACHER_KINDS:
-            raise InputError(f"Unknown teacher '{self.kind}'.", f"Choose one of {', '.join(TEACHER_KINDS)}.",
-                             field="teacher")
-        if self.task not in TASKS:
-            raise InputError(f"Unknown task '{self.task}'.", "Choose 'regression' or 'classification'.", field="task")
-        X = np.asarray(X, dtype=np.float32)
+        X = dense_signals(X)
         y = np.asarray(y)
         if X.ndim != 2 or len(X) != len(y) or len(X) < 10:
-            raise InputError(f"The teacher needs a 2-D signal array with one target each (got X {X.shape}, y {y.shape}).",
+            raise InputError(f"The teacher needs a 2-D signal array with one target each (got X {X.shape}, y {y.shape}; "
+                             f"n_samples = {len(X)}).",
                              "Give at least 10 signals of equal length and one target per signal.", field="data")
+        if X.shape[1] == 0:
+            raise InputError(f"The signals have 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.",
+                             "Give signals with at least one sample each.", field="data")
         rng = np.random.default_rng(self.random_state)
         gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
         device = self._device()
@@ -261,8 +293,7 @@ class TeacherNet:
         return self
 
     def _check_fitted(self):
-        if not hasattr(self, "module_"):
-            raise RuntimeError("This TeacherNet is not fitted yet; call fit(X, y) first.")
+        check_is_fitted(self, "module_")
 
     def output(self, x: torch.Tensor) -> torch.Tensor:
         """Differentiable scalar output per signal, the quantity AWD attributes.
@@ -281,7 +312,14 @@ class TeacherNet:
 
     def _batched(self, X, fn, batch_size=1024) -> np.ndarray:
         self._check_fitted()
-        X = np.asarray(X, dtype=np.float32)
+        X = dense_signals(X)
+        if X.ndim != 2:
+            raise InputError(f"Expected a 2-D array of signals, got shape {X.shape}.",
+                             "Reshape your data: one row per signal (X.reshape(1, -1) for a single one).", field="data")
+        if X.shape[1] != self.n_features_in_:
+            raise InputError(f"X has {X.shape[1]} features, but TeacherNet is expecting {self.n_features_in_} "
+                             "features as input.", "Give signals of the length the teacher was trained on.",
+                             field="data")
         device = next(self.module_.buffers()).device
         parts = []
         with torch_threads(getattr(self, "threads", 1)):

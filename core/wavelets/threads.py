@@ -33,18 +33,22 @@ def check_threads(threads) -> int | None:
 
 @contextmanager
 def torch_threads(threads: int | None = DEFAULT_THREADS):
-    """Run the block with ``threads`` torch intra-op threads, then restore the caller's number.
+    """Run the block with ``threads`` torch intra-op threads (and BLAS threads), then restore the caller's numbers.
 
     ``None`` leaves the setting alone.
     """
     import torch
+
+    from threadpoolctl import threadpool_limits
 
     threads = check_threads(threads)
     before = torch.get_num_threads()
     if threads is not None and threads != before:
         torch.set_num_threads(threads)
     try:
-        yield
+        # numpy's BLAS too: the CPU training step runs its products in numpy (objective.dense_loss_numpy).
+        with threadpool_limits(limits=threads, user_api="blas"):
+            yield
     finally:
         if torch.get_num_threads() != before:
             torch.set_num_threads(before)

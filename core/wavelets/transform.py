@@ -214,6 +214,8 @@ class ByteBudgetCache:
     def _nbytes(value) -> int:
         if isinstance(value, torch.Tensor):
             return value.element_size() * value.numel()
+        if isinstance(value, np.ndarray):
+            return value.nbytes
         if isinstance(value, (tuple, list)):
             return sum(ByteBudgetCache._nbytes(v) for v in value)
         return 0

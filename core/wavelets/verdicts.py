@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["NO_GAIN_MARGIN", "BASELINE_MARGIN", "ANSWER_SHARE", "CODES", "answer_scale", "answer_changed",
-           "collect_warnings"]
+           "collect_warnings", "signal_reading", "truth_match"]
 
 NO_GAIN_MARGIN = 0.01  # the distilled features must beat the initial wavelet's by this much (R² or accuracy)
 BASELINE_MARGIN = 0.0  # the teacher must at least match a linear model on the raw signals
@@ -30,8 +30,81 @@ def answer_scale(task: str, y, teacher_outputs) -> float:
 
 
 def answer_changed(rec, scale: float) -> bool:
-    """True when the teacher's answer on the distilled signal is far from its answer on the original."""
+    """True when the teacher's answer on the distilled signal is far from its answer on the original.
+
+    False when the answers are not available (a teacher without ``decision_function``).
+    """
+    if rec.teacher_output is None or rec.teacher_output_distilled is None:
+        return False
     return abs(rec.teacher_output_distilled - rec.teacher_output) > ANSWER_SHARE * scale
+
+
+def signal_reading(rec, *, scale: float, task: str, target: float, n_coefficients: int, label: str) -> dict:
+    """What one reconstruction says, in words: the Explore page shows it and the report can.
+
+    Parameters
+    ----------
+    rec : Reconstruction
+    scale : float
+        :func:`answer_scale`.
+    task : {"regression", "classification"}
+    target : float
+        The signal's target value.
+    n_coefficients : int
+        Coefficients of the whole signal (for "k of n").
+    label : str
+        How the signal is named, e.g. "Signal 12".
+
+    Returns
+    -------
+    dict
+        ``changed`` (bool), ``far_from_target`` (bool) and ``text`` (markdown).
+    """
+    yardstick = "the target's SD" if task == "regression" else "the SD of the network's output"
+    gap = f"{ANSWER_SHARE:g} × {yardstick} ({ANSWER_SHARE * scale:.3g})"
+    changed = answer_changed(rec, scale)
+    if not rec.outputs_available:
+        verdict = "the network's answers are not available for this teacher, so the change cannot be judged"
+    elif changed:
+        verdict = (f"a different answer (gap above {gap}), so the network also uses coefficients left out; "
+                   "try a larger k")
+    else:
+        verdict = f"an answer within {gap} of its answer on the original"
+    text = (f"**{label}** (target {target:.3g}). The network answers **{rec.output_text('original')}** on the "
+            f"original (black) and **{rec.output_text('distilled')}** on the pink signal, rebuilt from only "
+            f"{rec.n_kept} of {n_coefficients} wavelet coefficients: {verdict}.")
+    far = (task == "regression" and rec.teacher_output is not None
+           and abs(rec.teacher_output - target) > ANSWER_SHARE * scale)
+    if far:
+        text += " The network's own answer is far from the target on this signal, so neither is a good guide."
+    return {"changed": changed, "far_from_target": bool(far), "text": text}
+
+
+def truth_match(truth: dict, levels: int, feature_positions) -> dict | None:
+    """How many of the known answer's coefficient positions the most attributed positions find.
+
+    Parameters
+    ----------
+    truth : dict
+        The dataset's known answer: ``positions``, ``levels`` and ``coefficient_index``
+        (the level, in ``[cA_J, cD_J, ..., cD_1]`` order, that holds them).
+    levels : int
+        Levels of the distillation.
+    feature_positions : sequence of sequence of int
+        Most attributed positions per level, best first.
+
+    Returns
+    -------
+    dict or None
+        ``found`` (sorted positions), ``hits`` and ``of``; None when the run's
+        levels differ from the truth's or the level is not there.
+    """
+    level = truth.get("coefficient_index")
+    if "positions" not in truth or truth.get("levels") != levels or level is None \
+            or level >= len(feature_positions):
+        return None
+    found = sorted(int(p) for p in feature_positions[level][:len(truth["positions"])])
+    return {"found": found, "hits": len(set(found) & set(truth["positions"])), "of": len(truth["positions"])}
 
 
 def collect_warnings(*, metric: str, teacher_score: float, baseline: float | None, awd_score: float,
@@ -66,12 +139,13 @@ def collect_warnings(*, metric: str, teacher_score: float, baseline: float | Non
             f"The distilled wavelet's features score held-out {name} {awd_score:.3f}, not better than the initial "
             f"{init_name}'s {init_score:.3f} by the margin of {NO_GAIN_MARGIN:g}: distillation did not help here.")))
     what = "target's SD" if task == "regression" else "SD of the teacher's output"
-    changed = [r for r in reconstructions if answer_changed(r, scale)]
+    # Numbered as the report and Explore number them: test signal 1 is the first held-out signal shown.
+    changed = [(number, r) for number, r in enumerate(reconstructions, start=1) if answer_changed(r, scale)]
     if changed:
-        r = changed[0]
+        number, r = changed[0]
         out.append(dict(code="reconstruction_changes_answer", message=(
             f"On {len(changed)} of {len(reconstructions)} signals shown, the teacher answers differently on the "
-            f"signal rebuilt from its {r.n_kept} most attributed coefficients (signal {r.index}: "
+            f"signal rebuilt from its {r.n_kept} most attributed coefficients (test signal {number}: "
             f"{r.teacher_output_distilled:.3g} vs {r.teacher_output:.3g}, a gap above {ANSWER_SHARE:g} × the "
             f"{what}, {ANSWER_SHARE * scale:.3g}): those coefficients do not carry all the network uses.")))
     if psi_distance and psi_distance["to_truth"] >= psi_distance["init_to_truth"]:

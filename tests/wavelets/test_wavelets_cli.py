@@ -70,8 +70,8 @@ def test_bad_uploads_exit_2_and_write_nothing(tmp_path, capsys, case):
 @pytest.mark.parametrize("args,message", [
     (["--levels", "9"], "at most 6 fit"),
     (["--wavelet", "nope5"], "not a wavelet"),
-    (["--gamma", "-1"], "gamma must be a number"),
-    (["--teacher-hidden", "0"], "teacher width"),
+    (["--gamma", "-1"], "gamma = -1.0 is not allowed"),
+    (["--teacher-hidden", "0"], "teacher_hidden = 0 is not allowed"),
 ])
 def test_bad_settings_exit_2(tmp_path, capsys, args, message):
     out = tmp_path / "out"

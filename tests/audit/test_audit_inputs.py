@@ -183,3 +183,16 @@ def test_cli_data_seed_is_separate_from_the_audit_seed(tmp_path, monkeypatch):
     assert main(["audit", "--dataset", "synthetic-clean", "--data-seed", "2", "--out", str(tmp_path / "o")]) == 2
     assert seen["spec"].random_state == 0 and seen["spec"].data_seed == 2
     assert not seen["frame"].equals(load_dataset("synthetic-clean", random_state=0).frame)
+
+
+def test_settle_mapping_returns_a_consistent_copy_and_leaves_the_input_alone():
+    from core.audit.validate import settle_mapping
+
+    m = {"score": "s", "outcome": "y", "positive": None, "features": ["a", "s", "g"], "protected": ["g", "y"],
+         "protected_as_features": True}
+    before = {k: list(v) if isinstance(v, list) else v for k, v in m.items()}
+    out = settle_mapping(m, {"score": "a", "unknown": 1})
+    assert m == before and out is not m and "unknown" not in out
+    assert out["score"] == "a" and out["protected"] == ["g"] and out["features"] == ["s", "g"]
+    off = settle_mapping(out, {"protected_as_features": False})
+    assert off["features"] == ["s"] and off["protected"] == ["g"]

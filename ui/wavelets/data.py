@@ -16,7 +16,7 @@ from core.io import digest, read_columns
 from core.wavelets.datasets import DATASETS, SignalDataset, load_signals, read_signals
 from ui import keys
 from ui.memory import UPLOADS
-from ui.wavelet_store import make_key
+from ui.wavelets.store import make_key
 
 MAX_UPLOAD_MB = 50
 
@@ -81,6 +81,10 @@ def upload_source(data: bytes, filename: str, target: str | None, length: int | 
     dataset, notes = uploaded_dataset(d, data, filename, target, length)
     source = Source(make_key("upload", d, target, length), filename, dataset)
     st.session_state[keys.WAVELET_SOURCE] = source
+    from ui.audit.source import kept_files  # uploads kept for the server's life, so a reload can reopen them
+
+    kept_files().put(d, filename, data)
+    st.session_state[keys.WAVELET_UPLOAD_REF] = {"file": d, "target": target, "length": length}
     return source, notes
 
 

@@ -28,7 +28,8 @@ def preview_figure(dataset: SignalDataset, n: int = PREVIEW_SIGNALS) -> go.Figur
     palette = (theme.SIGNAL, theme.LEARNED, theme.RECONSTRUCTION, theme.DISTILLED, theme.OUTCOME)
     for i in range(min(n, dataset.n_signals)):
         target = dataset.y[i]
-        fig.add_trace(go.Scatter(y=dataset.X[i], mode="lines", name=f"signal {i} (target {target:.3g})",
+        # Named by target, not by number: Explore numbers held-out signals only, and one numbering is enough.
+        fig.add_trace(go.Scatter(y=dataset.X[i], mode="lines", name=f"target {target:.3g}",
                                  line=dict(color=palette[i % len(palette)], width=1.3)), row=1, col=1)
     if dataset.task == "classification":
         values, counts = np.unique(dataset.y, return_counts=True)
@@ -42,7 +43,8 @@ def preview_figure(dataset: SignalDataset, n: int = PREVIEW_SIGNALS) -> go.Figur
     fig.update_xaxes(title_text="Sample (time)", row=1, col=1)
     fig.update_yaxes(title_text="Signal value", row=1, col=1)
     fig.update_yaxes(title_text="Signals", row=1, col=2)
-    fig.update_layout(**theme.plotly_layout(height=360, legend=dict(orientation="h", y=-0.25, x=0)))
+    fig.update_layout(**theme.plotly_layout(height=360, legend=dict(orientation="h", y=-0.25, x=0),
+                                            margin=dict(l=60, r=20, t=40 + theme.MODEBAR_CLEARANCE, b=50)))
     return fig
 
 
@@ -71,14 +73,12 @@ def distill_live(job: Job) -> None:
                    "the network), so you can see what the network adds.")
     if awd and awd.get("history"):
         chart(plots.loss_figure(awd["history"], loss_terms(awd["history"])),
-              "Each term of the AWD objective per epoch so far, on a log scale.",
+              "Each term of the AWD objective per epoch so far, one panel per term on its own log scale.",
               key="wavelet_distill_live")
 
 
-ORDER = ("total", "reconstruction", "wavelet_l1", "attribution_l1", "orthogonality", "cmf", "lowpass_sum",
-         "highpass_sum", "norm")
 
 
 def loss_terms(history: dict) -> list[str]:
     """Terms worth plotting: those not zero to rounding (the lattice makes the validity penalties ~1e-16)."""
-    return [k for k in ORDER if k in history and len(history[k]) and max(history[k]) > 1e-12]
+    return [k for k in plots.LOSS_ORDER if k in history and len(history[k]) and max(history[k]) > 1e-12]

@@ -183,3 +183,53 @@ def test_validity_penalties_vanish_on_orthogonal_wavelets_and_have_correct_gradi
     h = torch.randn(10, dtype=torch.float64, generator=torch.Generator().manual_seed(0)).requires_grad_(True)
     assert min(float(v) for v in validity_penalties(h.detach()).values()) > 0
     assert torch.autograd.gradcheck(lambda t: torch.stack(list(validity_penalties(t).values())), (h,))
+
+
+# -- the CPU training step (numpy, gradient by hand) against autograd ------------------------------
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("mode,n,levels", [("zero", 64, 4), ("zero", 50, 3), ("periodization", 64, 4)])
+def test_hand_written_step_matches_autograd(seed, mode, n, levels):
+    from core.wavelets.objective import PENALTY_TERMS, TERMS, _dense_terms_autograd, dense_loss_numpy
+
+    rng = np.random.default_rng(seed)
+    h = pywt.Wavelet("sym4").rec_lo + 0.1 * rng.normal(size=8)  # not orthogonal: every penalty is live
+    data = rng.normal(size=(17, 2, n))
+    weights = (1.0, rng.uniform(0, 2), rng.uniform(0, 1), rng.uniform(0, 3))
+    for channels in (1, 2):
+        values, grad = dense_loss_numpy(h, data[:, :channels], weights, levels, mode)
+        th = torch.tensor(h, requires_grad=True)
+        terms = _dense_terms_autograd(th, torch.tensor(data[:, :channels]), levels, mode)
+        w = torch.tensor([weights[0]] + [weights[1]] * len(PENALTY_TERMS) + [weights[2], weights[3] * (channels == 2)],
+                         dtype=torch.float64)
+        (expected,) = torch.autograd.grad(terms @ w, th)
+        np.testing.assert_allclose(values[: len(TERMS) - 1], terms.detach().numpy(), rtol=1e-10, atol=1e-12)
+        assert values[-1] == pytest.approx(float((terms @ w).detach()), rel=1e-10)
+        np.testing.assert_allclose(grad, expected.numpy(), rtol=1e-9, atol=1e-11)
+
+
+def test_numpy_lattice_matches_torch_and_its_jacobian():
+    from core.wavelets.filters import lattice_filter, lattice_filter_numpy
+
+    for seed in range(3):
+        angles = np.random.default_rng(seed).normal(size=4)
+        h, jac = lattice_filter_numpy(angles)
+        t = torch.tensor(angles)
+        np.testing.assert_allclose(h, lattice_filter(t).numpy(), atol=1e-14)
+        np.testing.assert_allclose(jac, torch.autograd.functional.jacobian(lattice_filter, t).numpy(), atol=1e-13)
+
+
+@pytest.mark.parametrize("parametrization", ["penalty", "lattice"])
+def test_fast_cpu_path_learns_the_same_filter_as_the_torch_path(sim, monkeypatch, parametrization):
+    import core.wavelets.distiller as distiller
+
+    G = np.random.default_rng(0).normal(size=sim.X.shape).astype(np.float32)
+    kwargs = dict(wavelet="db4", epochs=3, batch_size=50, lr=1e-2, parametrization=parametrization, random_state=0)
+    fast = AdaptiveWaveletDistiller(**kwargs).fit(sim.X, lambda x: x.sum(-1), input_gradients=G)
+    monkeypatch.setattr(distiller, "use_dense", lambda *args: False)  # the conv transform and autograd
+    slow = AdaptiveWaveletDistiller(**kwargs).fit(sim.X, lambda x: x.sum(-1), input_gradients=G)
+    assert np.abs(fast.filter_ - fast.init_filter_).max() > 1e-3  # it learned something
+    np.testing.assert_allclose(fast.filter_, slow.filter_, atol=2e-5)
+    for term in ("total", "reconstruction", "attribution_l1"):
+        np.testing.assert_allclose(fast.loss_history_[term], slow.loss_history_[term], rtol=1e-4, atol=1e-7)

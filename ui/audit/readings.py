@@ -54,10 +54,17 @@ def shape_alt(term: TermShape, truth: bool, bags: bool, side_by_side: bool = Fal
 
 def calibration_gap_reading(cal, group: str) -> str:
     """How far predicted probabilities sit from observed rates for one group, after calibration."""
+    from core.audit.calibration import MIN_GROUP_POSITIVES, MIN_GROUP_ROWS, group_too_small
+
     table = cal.table("after", group)
     if table is None or not table.count:
         return f"**{md(group)}**: no held-out rows."
     n = sum(table.count)
+    if group != "All" and group_too_small(table):
+        positives = round(sum(r * c for r, c in zip(table.observed_rate, table.count)))
+        return (f"**{md(group)}** ({n:,} rows, {positives:,} with the outcome): too few for a verdict. "
+                f"A group needs at least {MIN_GROUP_ROWS} held-out rows and {MIN_GROUP_POSITIVES} with the outcome; "
+                "below that, one person moves the observed rate by several points.")
     predicted = sum(m * c for m, c in zip(table.mean_score, table.count)) / n
     observed = sum(r * c for r, c in zip(table.observed_rate, table.count)) / n
     spread = sum(abs(m - r) * c for m, r, c in zip(table.mean_score, table.observed_rate, table.count)) / n

@@ -86,6 +86,43 @@ def _uploaded(sha256: str, filename: str, _data: bytes) -> pd.DataFrame:
     return UPLOADS.get_or_build(("audit-table", sha256, filename), build).copy(deep=False)
 
 
+KEPT_FILES_BYTES = 2 << 30  # uploaded bytes kept for reloads; the oldest go first beyond this
+
+
+class KeptFiles:
+    """Uploaded files kept for the server's life, keyed by sha256, so a reload or a link can reopen them.
+
+    Bounded in bytes: beyond :data:`KEPT_FILES_BYTES` the least recently used
+    file is dropped, and a page that needs it says so.
+    """
+
+    def __init__(self, limit: int = KEPT_FILES_BYTES):
+        import threading
+        from collections import OrderedDict
+
+        self._limit, self._items, self._lock = limit, OrderedDict(), threading.Lock()
+
+    def put(self, sha256: str, filename: str, data: bytes) -> None:
+        with self._lock:
+            self._items[sha256] = (filename, data)
+            self._items.move_to_end(sha256)
+            while sum(len(d) for _, d in self._items.values()) > self._limit and len(self._items) > 1:
+                self._items.popitem(last=False)
+
+    def get(self, sha256: str) -> tuple[str, bytes] | None:
+        with self._lock:
+            found = self._items.get(sha256)
+            if found is not None:
+                self._items.move_to_end(sha256)
+            return found
+
+
+@st.cache_resource(show_spinner=False)
+def kept_files() -> KeptFiles:
+    """The server's store of uploaded files (shared by sessions; a session only finds bytes whose digest it knows)."""
+    return KeptFiles()
+
+
 def compas_cached() -> bool:
     """Whether ProPublica's file is already in the per-user download cache."""
     return (cache_dir() / COMPAS_FILE).is_file()
@@ -94,6 +131,8 @@ def compas_cached() -> bool:
 def builtin_source(name: str, data: bytes | None = None, filename: str = "") -> Source:
     """Record a built-in dataset as the current source and return it (raises InputError)."""
     dataset = _builtin(name, digest(data) if data is not None else name, data)
+    if data is not None:
+        kept_files().put(digest(data), filename, data)
     label = CHOICE_LABELS.get(name, name) + (f" · {filename}" if filename else "")
     return Source(choice=name, label=label, sha256=dataset.sha256, filename=filename, data=data)
 
@@ -102,6 +141,7 @@ def upload_source(filename: str, data: bytes) -> Source:
     """Record an uploaded table as the current source and return it (raises InputError)."""
     sha = digest(data)
     _uploaded(sha, filename, data)  # parse now so a bad file fails here, beside the uploader
+    kept_files().put(sha, filename, data)
     return Source(choice=UPLOAD, label=filename, sha256=sha, filename=filename, data=data)
 
 

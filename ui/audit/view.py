@@ -32,17 +32,16 @@ def need(what: str, url_path: str, label: str) -> None:
     st.stop()
 
 
-def fmt(value: float, digits: int = 3) -> str:
-    """A number for people: fixed decimals, a real minus sign."""
-    return f"{value:.{digits}f}".replace("-", "−")
-
-
 def require_data():
     """The current source and dataset, or a pointer to the Data page (and stop)."""
-    from ui.audit_cache import problems
-    from ui.audit_source import current, load
-    from ui.audit_state import current_spec
+    from ui.audit.cache import problems
+    from ui.audit.source import current, load
+    from ui.audit.state import current_spec
 
+    from ui.audit.url import notice, restore
+
+    restore()
+    notice()
     source = current()
     if source is None or mapping_missing():
         need("No data chosen yet. Pick a dataset or upload a table first.", "audit-data", "Go to Data")
@@ -56,7 +55,7 @@ def require_data():
 
 
 def mapping_missing() -> bool:
-    from ui.audit_state import mapping
+    from ui.audit.state import mapping
 
     return mapping() is None
 
@@ -65,11 +64,14 @@ def stale_notice(key: str, source) -> None:
     """Say so when the result shown was made with other data or settings than the controls show."""
     import json
 
-    from ui.audit_state import current_spec, run_key
+    from ui.audit.state import current_spec, run_key
+
+    from ui import keys
+    from ui.audit.runs import running
 
     now = run_key(source.sha256, current_spec())
-    if key == now:
-        return
+    if key == now or (running() is not None and st.session_state.get(keys.AUDIT_RUN_KEY) == now):
+        return  # the same, or the run for these settings is going (the running notice says so)
     shown_sha, shown_json = key.split(":", 1)
     if shown_sha != source.sha256:
         why = "another dataset"
@@ -83,22 +85,40 @@ def stale_notice(key: str, source) -> None:
 
 def require_result():
     """(source, run key, result) of the latest audit, or a pointer to where to run it (and stop)."""
-    from ui.audit_runs import latest, running
-    from ui.audit_source import current
-    from ui.feedback import follow_job
-    from ui import keys
+    from ui.audit.runs import latest, running
+    from ui.audit.source import current
+    from ui.audit.url import notice, restore, sync
 
+    restore()
+    notice()
     source = current()
     if source is None:
         need("No data chosen yet. Pick a dataset or upload a table first.", "audit-data", "Go to Data")
+    sync()
     found = latest()
-    if found is None:
-        if running() is not None:
-            st.info("The audit is running. This page fills in when it finishes.", icon=":material/hourglass_top:")
-            follow_job(keys.AUDIT_JOB)
+    if running() is not None:
+        running_notice(found is not None)
+        if found is None:
             st.stop()
+    if found is None:
         need("No audit has run yet. Run it on the Student vs outcome page.", "audit-compare",
              "Go to Student vs outcome")
     return source, found[0], found[1]
+
+
+def running_notice(old_result_shown: bool) -> None:
+    """While an audit runs: which settings, its progress, and whether the page shows an older result meanwhile."""
+    from ui import keys
+    from ui.audit.runs import running
+    from ui.audit.state import spec_summary
+    from ui.feedback import follow_job
+
+    job = running()
+    spec = job.meta.get("spec") if job is not None else None
+    what = f" ({spec_summary(spec)})" if spec is not None else ""
+    st.info(f"**The audit is running{what}.** "
+            + ("The results below are from the previous run until it finishes." if old_result_shown
+               else "This page fills in when it finishes."), icon=":material/hourglass_top:")
+    follow_job(keys.AUDIT_JOB, interval=1.0)
 
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from core.cli import main
 from core.wavelets import report
 from ui import keys
-from ui.wavelet_views import export_files
+from ui.wavelets.views import export_files
 
 from conftest import ROOT
 
@@ -307,3 +307,25 @@ def test_engine_figures_and_top_k_scopes(distilled):
                 plots.teacher_loss_figure(teacher.history)):
         assert fig.layout.legend.y < 0 and fig.layout.title.automargin  # legend under the plot, never on the title
         assert all(ax.exponentformat == "power" for ax in fig.select_yaxes())
+
+
+def test_explore_keeps_its_choices_and_numbers_test_signals_from_one(distilled):
+    """Widgets forget their values on another page; Explore keeps signal, scope and k, and names the
+    signal the way the picker does ("Test signal 3"), never by its row in the data."""
+    at = distilled
+    at.switch_page(EXPLORE).run()
+    at.number_input(key=keys.WAVELET_SAMPLE).set_value(3).run()
+    at.segmented_control(key=keys.WAVELET_SCOPE).set_value("level").run()
+    at.slider(key=keys.WAVELET_TOP_K).set_value(2).run()
+    _no_exception(at)
+    at.switch_page(EXPORT).run()
+    at.switch_page(EXPLORE).run()
+    _no_exception(at)
+    assert at.number_input(key=keys.WAVELET_SAMPLE).value == 3
+    assert at.segmented_control(key=keys.WAVELET_SCOPE).value == "level"
+    assert at.slider(key=keys.WAVELET_TOP_K).value == 2
+    shown = " ".join(m.value for m in [*at.markdown, *at.warning])
+    assert "**Test signal 3**" in shown
+    title = next(json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")
+                 if "network answers" in c.proto.spec)
+    assert title.startswith("Test signal 3:")

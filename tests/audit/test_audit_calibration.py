@@ -57,3 +57,36 @@ def test_isotonic_never_maps_to_exactly_zero_or_one(seed):
     assert p[0] == pytest.approx(0.5 / (n_low + 1))  # the half-count rule, tied to the block's size
     assert 0 < p.min() and p.max() < 1 and p[-1] == pytest.approx(1 - 0.5 / 101)
     assert np.all(np.diff(p) >= 0)
+
+
+@pytest.mark.parametrize("method", ["isotonic", "platt", "spline"])
+def test_sample_weight_counts_like_repeated_rows(method):
+    """An integer weight is that many copies of the row, for every fitted method."""
+    rng = np.random.default_rng(3)
+    score = rng.normal(size=600)  # many distinct scores, so the spline's knots come from the distinct values
+    y = (rng.random(600) < 1 / (1 + np.exp(-1.2 * score))).astype(int)
+    w = rng.integers(1, 4, size=600)  # no zeros: a zero-weight row still sets the score range and knots
+    grid = np.linspace(-2.5, 2.5, 50)
+    weighted = ScoreCalibrator(method).fit(score, y, sample_weight=w).predict_proba(grid)
+    repeated = ScoreCalibrator(method).fit(np.repeat(score, w), np.repeat(y, w)).predict_proba(grid)
+    np.testing.assert_allclose(weighted, repeated, atol=1e-6)
+    unweighted = ScoreCalibrator(method).fit(score, y).predict_proba(grid)
+    assert np.max(np.abs(weighted - unweighted)) > 1e-3  # the weights do change the fit
+
+
+@pytest.mark.parametrize("weights", [[-1.0] * 50, [0.0] * 50, [1.0] * 49, [np.nan] * 50])
+def test_bad_sample_weight_is_refused(weights):
+    from core.errors import InputError
+
+    score, y = np.linspace(0, 1, 50), np.arange(50) % 2
+    with pytest.raises(InputError, match="sample weights"):
+        ScoreCalibrator("platt").fit(score, y, sample_weight=weights)
+
+
+def test_calibrator_parameters_use_the_declared_constraints():
+    from core.errors import InputError
+
+    with pytest.raises(InputError, match=r"^epsilon = 0.7 is not allowed"):
+        ScoreCalibrator("isotonic", epsilon=0.7).fit([0.1, 0.2], [0, 1])
+    with pytest.raises(InputError, match="method = 'sigmoid'"):
+        ScoreCalibrator("sigmoid").fit([0.1, 0.2], [0, 1])

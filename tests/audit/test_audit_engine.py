@@ -207,3 +207,46 @@ def test_side_by_side_figure_shares_the_y_axis(biased):
     assert fig.layout.yaxis2.matches == "y"
     panels = {(tr.name, tr.xaxis) for tr in fig.data}
     assert ("Student (mimics the score, on the outcome scale)", "x") in panels and ("Outcome model (learns from real outcomes)", "x2") in panels
+
+
+def test_each_bag_fits_student_and_outcome_model_on_the_same_rows(monkeypatch):
+    """The per-bag difference is paired: bag b's student and outcome model see the same fitting rows."""
+    import core.audit.models as models
+
+    seen = []
+    real = models._fit_one
+
+    def spy(X, target, bag, kind, *args):
+        seen.append((kind, np.asarray(bag).copy()))
+        return real(X, target, bag, kind, *args)
+
+    monkeypatch.setattr(models, "_fit_one", spy)
+    ds = load_dataset("synthetic-clean", n_rows=1200)
+    spec = AuditSpec(ds.score, ds.outcome, features=ds.features, calibration=ds.calibration, n_jobs=1,
+                     **{**FAST, "outer_bags": 3}, max_rounds=50)
+    X = prepare_features(ds.frame, list(ds.features))
+    y = ds.frame[ds.outcome].to_numpy()
+    fitted = models.fit_models(X, ds.frame[ds.score].to_numpy(float), y, spec)
+    per_bag = seen[: 2 * spec.outer_bags]  # then the mimic, fitted once for the missing-feature test
+    outcome_bags = [bag for kind, bag in per_bag[0::2]]
+    student_bags = [bag for kind, bag in per_bag[1::2]]
+    assert [kind for kind, _ in per_bag[0::2]] == ["classifier"] * spec.outer_bags
+    assert len(fitted.students) == len(fitted.outcomes) == spec.outer_bags
+    for b in range(spec.outer_bags):
+        np.testing.assert_array_equal(student_bags[b], outcome_bags[b])
+        np.testing.assert_array_equal(student_bags[b], fitted.bags[:, b])
+    # the bags themselves differ, so pairing them is a real constraint
+    assert not np.array_equal(fitted.bags[:, 0], fitted.bags[:, 1])
+
+
+def test_only_the_warnings_judged_harmless_are_silenced():
+    import warnings
+
+    from core.audit.models import _quiet
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with _quiet():
+            warnings.warn("Missing values detected. Our visualizations do not currently display them.", UserWarning)
+            warnings.warn("Detected multiclass problem", UserWarning)
+    assert [str(w.message) for w in seen] == ["Detected multiclass problem"]

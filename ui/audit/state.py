@@ -18,7 +18,7 @@ import streamlit as st
 from core.audit.datasets import AuditDataset
 from core.audit.spec import DEFAULT_PRESET, PRESETS, AuditSpec
 from ui import keys
-from ui.audit_source import Source
+from ui.audit.source import Source
 
 STUDENT_LABELS = {"matched": "Noise-matched classifier (validated)", "logit": "Regressor on log-odds (as published)"}
 SCALE_LABELS = {"robust": "Robust alpha (validated)", "sd": "Ratio of prediction SDs",
@@ -93,6 +93,12 @@ def run_key(sha256: str, spec: AuditSpec) -> str:
     return sha256 + ":" + json.dumps(spec.to_dict(), sort_keys=True)
 
 
+def spec_summary(spec: AuditSpec) -> str:
+    """The settings label of a run: preset, seed, pairs and bags."""
+    return (f"{PRESET_LABELS.get(spec.preset, spec.preset)} preset · seed {spec.random_state} · "
+            f"{spec.interactions} pairs · {spec.outer_bags} bags")
+
+
 def preset_help() -> str:
     parts = [f"**{PRESET_LABELS[name]}**: {p['outer_bags']} bags, {p['interactions']} pairs, "
              f"{p['max_bins']} bins, learning rate {p['learning_rate']}" for name, p in PRESETS.items()]
@@ -104,7 +110,7 @@ def cli_command(source: Source, spec: AuditSpec) -> str:
     import shlex
 
     from core.audit.cli import join_names
-    from ui.audit_source import UPLOAD
+    from ui.audit.source import UPLOAD
 
     preset = spec.preset
     if source.choice == UPLOAD:

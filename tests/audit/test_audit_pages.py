@@ -21,7 +21,7 @@ from core import theme
 from core.audit import datasets
 from core.audit.report import metrics_json, report_html, shapes_csv
 from ui import keys
-from ui.audit_source import _builtin
+from ui.audit.source import _builtin
 
 TINY_ROWS = 600
 FIT_TIMEOUT = 120
@@ -74,6 +74,11 @@ def wait_for_run(at: AppTest) -> AppTest:
     at.run()
     no_exception(at)
     return at
+
+
+def feature_picker(at: AppTest):
+    """The Compare page's feature picker (its key changes with each result, so its labels never go stale)."""
+    return next(s for s in at.selectbox if s.label == "Feature (largest gap first)")
 
 
 def texts(elements) -> str:
@@ -129,7 +134,7 @@ def test_compare_shows_cards_ranking_and_flagged_term(audited):
     assert "The features explain" in texts(at.caption) and "base rate" in texts(at.caption)
     # 600 rows decide nothing about the verdict itself (test_audit_verdicts does, over seeds); the page must show
     # whichever verdict the core reached, with its words and the overall scale
-    picked = at.selectbox(key=keys.AUDIT_FEATURE)
+    picked = feature_picker(at)
     if "⚑" in picked.format_func(picked.value):
         assert f"The score departs from the outcomes on: {picked.value}" in texts(at.error)
         assert "odds ×" in texts(at.error) and "95% interval" in texts(at.error)
@@ -138,7 +143,7 @@ def test_compare_shows_cards_ranking_and_flagged_term(audited):
     assert "Overall, after calibration, the score's feature effects are" in texts(at.caption)
     charts = at.get("plotly_chart")
     assert len(charts) >= 3 and all(c.proto.alt for c in charts)
-    shape = json.loads(charts[1].proto.spec)["data"]
+    shape = json.loads(charts[0].proto.spec)["data"]  # the top feature's shape comes first, under the verdict
     colours = {(t.get("marker") or {}).get("color") for t in shape} | {(t.get("line") or {}).get("color") for t in shape}
     assert {theme.STUDENT, theme.OUTCOME} <= colours  # blue student, orange outcome
 
@@ -148,7 +153,7 @@ def test_widgets_and_page_moves_never_refit(audited):
     job, result, run = (at.session_state[k] for k in (keys.AUDIT_JOB, keys.AUDIT_RESULT, keys.AUDIT_RUN_KEY))
     open_page(at, "audit_compare")
     at.toggle(key=keys.AUDIT_SHOW_BAGS).set_value(True).run()
-    at.selectbox(key=keys.AUDIT_FEATURE).set_value("age").run()
+    feature_picker(at).set_value("age").run()
     for name in ("audit_calibration", "audit_missing", "audit_report", "audit_data", "audit_compare"):
         open_page(at, name)
     assert at.session_state[keys.AUDIT_JOB] is job
@@ -161,13 +166,14 @@ def test_calibration_page_previews_a_method_without_refitting(audited):
     assert len(at.get("plotly_chart")) == 3
     assert "group = B" in texts(at.markdown)
     job = at.session_state[keys.AUDIT_JOB]
-    at.segmented_control(key=keys.AUDIT_CALIBRATION_WIDGET).set_value("platt").run()
+    at.segmented_control(key=keys.AUDIT_CALIBRATION).set_value("platt").run()
     no_exception(at)
     assert "Preview for the method chosen here" in texts(at.info)
     assert at.session_state[keys.AUDIT_JOB] is job
     open_page(at, "audit_compare")
     assert "other settings (calibration)" in texts(at.warning)
-    open_page(at, "audit_calibration").segmented_control(key=keys.AUDIT_CALIBRATION_WIDGET).set_value("isotonic").run()
+    assert at.session_state[keys.AUDIT_CALIBRATION] == "platt"  # kept while another page shows
+    open_page(at, "audit_calibration").segmented_control(key=keys.AUDIT_CALIBRATION).set_value("isotonic").run()
     assert at.session_state[keys.AUDIT_CALIBRATION] == "isotonic"
 
 
@@ -232,19 +238,26 @@ def test_pages_before_data_point_to_the_data_page():
 def test_demo_loads_the_scenario_and_shows_truth(monkeypatch, request):
     small = {name: datasets.make_synthetic(name.removeprefix("synthetic-"), n_rows=TINY_ROWS)
              for name in ("synthetic-biased",)}
-    monkeypatch.setattr("ui.audit_source.load_dataset", lambda name, **kw: small[name])
+    monkeypatch.setattr("ui.audit.source.load_dataset", lambda name, **kw: small[name])
     request.addfinalizer(_builtin.clear)  # the small stand-in must not outlive this test
     at = new_app()
-    at.button(key="home_audit_demo").click().run()
-    open_page(at, "audit_data")
+    at.button(key="home_audit_demo").click().run()  # one click: data, defaults and the run itself
+    no_exception(at)
     source = at.session_state[keys.AUDIT_SOURCE]
     assert source.choice == "synthetic-biased" and source.synthetic
-    at.button(key=keys.AUDIT_DATA_RUN).click().run()
-    open_page(at, "audit_compare")
+    job = at.session_state[keys.AUDIT_JOB]
+    assert job.meta["spec"].preset == "default" and not job.meta["spec"].is_preview
     wait_for_run(at)
+    assert "The score departs from the outcomes" in texts(at.error) or "No feature shows" in texts(at.info)
+    open_page(at, "audit_data")  # the Data page shows the demo's choice, ready, without a second run
+    assert "Ready: 600 rows" in texts(at.success)
+    assert at.session_state[keys.AUDIT_JOB] is job
+    open_page(at, "audit_compare")
     at.toggle(key=keys.AUDIT_SHOW_TRUTH).set_value(True).run()
     no_exception(at)
-    shapes = [json.loads(c.proto.spec) for c in at.get("plotly_chart")[1:3]]  # overlaid, side by side
+    overlaid = json.loads(at.get("plotly_chart")[0].proto.spec)
+    at.toggle(key=keys.AUDIT_SIDE_BY_SIDE).set_value(True).run()
+    shapes = [overlaid, json.loads(at.get("plotly_chart")[0].proto.spec)]
     assert all(any("True shape" in (t.get("name") or "") for t in s["data"]) for s in shapes)
     assert at.session_state[keys.AUDIT_RESULT][1].spec.data_seed == 0  # as the CLI records --data-seed 0
     open_page(at, "audit_report")
@@ -263,3 +276,131 @@ def test_compas_from_a_local_copy():
     assert (mapping["score"], mapping["outcome"]) == ("decile_score", "two_year_recid")
     assert "Ready: 6,172 rows" in texts(at.success)
     assert at.session_state[keys.AUDIT_CALIBRATION] == "isotonic"
+
+
+def test_removing_a_protected_feature_really_removes_it():
+    """The mapping shown is the mapping that runs: no protected column sneaks back in through the switch."""
+    from core.audit.validate import model_features
+
+    at = upload(new_app(), "tiny.csv", tiny_csv())
+    sha = at.session_state[keys.AUDIT_SOURCE].sha256[:16]
+    features = at.multiselect(key=f"{keys.AUDIT_MAP_PREFIX}features.{sha}")
+    assert "group" in features.value and at.toggle(key=f"{keys.AUDIT_MAP_PREFIX}protected_as_features.{sha}").value
+    features.set_value([f for f in features.value if f != "group"]).run()
+    no_exception(at)
+    assert at.toggle(key=f"{keys.AUDIT_MAP_PREFIX}protected_as_features.{sha}").value is False
+    m = at.session_state[keys.AUDIT_MAPPING]
+    assert "group" not in m["features"] and "group" in m["protected"]
+    frame = datasets.make_synthetic("biased", n_rows=TINY_ROWS).frame
+    from ui.audit.state import spec_from
+
+    used = model_features(frame, spec_from(m, "isotonic", {"preset": "default"}))
+    assert "group" not in used
+    assert f"{len(used)} features" in texts(at.success) and "not** used as features" in texts(at.info)
+    # and back: switching protected attributes on puts them into Features, where the reader sees them
+    at.toggle(key=f"{keys.AUDIT_MAP_PREFIX}protected_as_features.{sha}").set_value(True).run()
+    assert "group" in at.multiselect(key=f"{keys.AUDIT_MAP_PREFIX}features.{sha}").value
+
+
+def test_metrics_settings_list_the_features_used(audited):
+    _, result = audited.session_state[keys.AUDIT_RESULT]
+    doc = json.loads(metrics_json(result))
+    assert doc["settings"]["features"] == doc["data"]["features"] and doc["data"]["features"]
+
+
+def test_picker_labels_follow_the_current_result(audited):
+    """After another result replaces this one, no "⚑ … differs" label of the old result survives."""
+    from dataclasses import replace
+
+    at = open_page(audited, "audit_compare")
+    key, result = at.session_state[keys.AUDIT_RESULT]
+    flipped = replace(result, terms=tuple(replace(t, differs=not t.differs) for t in result.terms))
+    sha, settings_json = key.split(":", 1)
+    other = sha + ":" + json.dumps({**json.loads(settings_json), "random_state": 99}, sort_keys=True)
+    at.session_state[keys.AUDIT_RESULT] = (other, flipped)
+    at.session_state[keys.AUDIT_RUN_KEY] = other
+    at.run()
+    picker = feature_picker(at)
+    for label in picker.options:  # AppTest lists the labels the reader sees
+        name = label.removeprefix("⚑ ").removesuffix(" — differs")
+        assert ("⚑" in label) == flipped.term(name).differs, label
+    at.session_state[keys.AUDIT_RESULT] = (key, result)
+    at.session_state[keys.AUDIT_RUN_KEY] = key
+    at.run()
+
+
+def test_report_summary_says_direction_size_and_interval(audited):
+    from dataclasses import replace
+
+    _, result = audited.session_state[keys.AUDIT_RESULT]
+    main = next(t for t in result.terms if hasattr(t, "student_bags"))
+    forced = replace(result, terms=tuple(replace(t, differs=t.name == main.name) for t in result.terms), pairs=())
+    html = report_html(forced)
+    summary = html[html.index("Summary"):html.index("1. Calibration")]
+    assert f"{main.name} differs" in summary and "odds ×" in summary and "95% interval" in summary
+    assert ("higher than the outcomes support" in summary) or ("lower than the outcomes support" in summary)
+    none = report_html(replace(result, calibration=replace(result.calibration, method="none")))
+    assert "turned into a probability" not in none and "recalibrates" not in none
+    assert "turned into a probability" in html
+
+
+def test_small_groups_get_no_verdict_and_every_line_its_own_colour():
+    from core.audit.calibration import MIN_GROUP_ROWS, calibrate
+    from core.audit.plots import reliability_by_group_figure
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    race = np.array(["A"] * 900 + ["B"] * 900 + ["C"] * 150 + ["D"] * 46 + ["E"] * 4)
+    score = rng.uniform(0, 1, n)
+    y = (rng.uniform(0, 1, n) < score).astype(float)
+    _, cal = calibrate(score, y, method="isotonic", groups=pd.DataFrame({"race": race}),
+                       train_mask=rng.uniform(0, 1, n) < 0.5)
+    from ui.audit.readings import calibration_gap_reading
+
+    for group, small in (("race = A", False), ("race = E", True), ("race = D", True)):
+        reading = calibration_gap_reading(cal, group)
+        assert ("too few for a verdict" in reading) == small, reading
+        assert ("predicts by" in reading or "matches" in reading) == (not small), reading
+    assert MIN_GROUP_ROWS == 50
+    fig = reliability_by_group_figure(cal)
+    lines = [t for t in fig.data if t.name != "Perfect calibration"]
+    colours = [t.line.color for t in lines]
+    symbols = [t.marker.symbol for t in lines]
+    assert len(set(colours)) == len(colours) and len(set(symbols)) == len(symbols)
+    assert all(theme.STUDENT != c and theme.OUTCOME != c for c in colours)
+    assert [t.line.dash for t in lines if "too few" in t.name] == ["dot", "dot"]
+
+
+def test_a_reload_restores_the_audit_from_the_address(audited):
+    """A new session opened with the address of a finished run shows that result without fitting again."""
+    from ui.audit.url import state_params
+
+    at = open_page(audited, "audit_compare")
+    key, result = at.session_state[keys.AUDIT_RESULT]
+    params = dict(at.query_params)
+    assert params.get("data") == "upload" and params.get("run") == "1" and params.get("file")
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for k, v in params.items():
+        fresh.query_params[k] = v
+    fresh.switch_page("pages/audit_compare.py").run()
+    no_exception(fresh)
+    assert fresh.session_state[keys.AUDIT_RESULT][1] is result  # the server's stored result, no refit
+    assert "Reopened from the link" in texts(fresh.info)
+    assert callable(state_params)
+
+
+def test_a_hostile_link_cannot_make_a_spec_the_audit_refuses():
+    """Settings and mapping from the address are kept only where AuditSpec accepts them."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    hostile = {"data": "synthetic-biased", "pairs": "999", "bags": "1", "seed": "-5",
+               "map": json.dumps({"score": 5, "features": "age", "protected_as_features": "yes"})}
+    for k, v in hostile.items():
+        at.query_params[k] = v
+    at.switch_page("pages/audit_data.py").run()
+    no_exception(at)
+    m = at.session_state[keys.AUDIT_MAPPING]
+    assert m["score"] == "score" and isinstance(m["features"], list) and m["protected_as_features"] is True
+    s = at.session_state[keys.AUDIT_SETTINGS]
+    assert s["interactions"] is None and s["outer_bags"] is None and s["random_state"] == 0

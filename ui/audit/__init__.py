@@ -1,0 +1,1 @@
+"""Streamlit side of the audit workflow (mirrors ``core.audit``): state, runs, caches, views."""

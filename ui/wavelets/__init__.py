@@ -1,0 +1,1 @@
+"""Streamlit side of the wavelet workflow (mirrors ``core.wavelets``): forms, runs, the worker process, views."""
