@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.audit.runs import prewarm as prewarm_audit
 from ui.audit.runs import start_demo as start_audit_demo
 from ui.audit.source import CHOICE_LABELS
 from ui.navigation import page_for
@@ -9,6 +10,7 @@ from ui.wavelets.process import prewarm
 from ui.wavelets.runs import start_demo
 
 prewarm()  # the wavelet demo's worker process starts preparing while the reader looks at Home
+prewarm_audit()  # and so do the audit's
 
 AUDIT_DEMO_DATASET = "synthetic-biased"
 WAVELET_DEMO_DATASET = "simulation"

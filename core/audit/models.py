@@ -326,3 +326,4 @@ def purify_pairs(model) -> None:
     model.term_scores_ = [np.average(s, axis=0, weights=bag_w) for s in model.bagged_scores_]
     model.standard_deviations_ = [np.sqrt(np.average((s - m) ** 2, axis=0, weights=bag_w))
                                   for s, m in zip(model.bagged_scores_, model.term_scores_)]
+

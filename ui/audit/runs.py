@@ -11,6 +11,7 @@ link reattaches to a run in progress instead of starting a second one.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections import OrderedDict
 
@@ -22,6 +23,29 @@ from ui import keys
 from ui.audit.source import Source
 from ui.audit.state import run_key
 from ui.jobs import Job, find_job, shared_job
+
+_prewarmed = threading.Event()
+
+
+def prewarm() -> None:
+    """Import the audit engine in the background, once per server (Home calls this).
+
+    The one-click demo would otherwise spend about 2 s importing it after the click. Starting the
+    fit's worker processes early as well was tried: it slowed a click made at once by about 5 s,
+    because the warm-up and the demo then compete for the pool and the 2 cores.
+    """
+    if _prewarmed.is_set():
+        return
+    _prewarmed.set()
+
+    def start() -> None:
+        try:
+            importlib.import_module("core.audit.pipeline")
+        except Exception:  # noqa: BLE001 - importing later is the only cost
+            pass
+
+    threading.Thread(target=start, name="audit-prewarm", daemon=True).start()
+
 
 MAX_STORED_RUNS = 6
 
