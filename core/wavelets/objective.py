@@ -244,23 +244,18 @@ def awd_loss(h: torch.Tensor, x: torch.Tensor | None, *, levels: int, mode: str,
 
 
 def _dense_precomputed_loss(h, x, grads, pair, *, levels, mode, lam, gamma, penalty_weight):
-    """:func:`awd_loss` for short signals with precomputed gradients, the training loop's case.
+    """:func:`awd_loss` for short signals with precomputed gradients: the dense operator, through autograd.
 
     The same value and gradient in fewer, larger operations: the per-step cost
-    of a 10-tap filter is mostly the number of operations, not their size. On
-    the CPU the loss and its gradient in ``h`` come from one numpy pass
-    (:func:`dense_loss_numpy`); elsewhere torch's autograd runs the same algebra.
+    of a 10-tap filter is mostly the number of operations, not their size. The
+    CPU training loop goes further and calls :func:`dense_loss_numpy` itself.
     """
     data = pair if grads is not None and pair is not None else (
         torch.stack([x, grads], dim=1) if grads is not None else x.unsqueeze(1))
-    weights = (1.0, penalty_weight, lam, gamma if grads is not None else 0.0)
-    if h.device.type == "cpu" and data.dtype == h.dtype:
-        total, values = _DenseLoss.apply(h, data, weights, levels, mode)
-    else:
-        values = _dense_terms_autograd(h, data, levels, mode)
-        total = values @ values.new_tensor([1.0] + [penalty_weight] * len(PENALTY_TERMS) + list(weights[2:]))
-        values = torch.cat([values.detach(), total.detach().reshape(1)])
-    return total, dict(zip(TERMS, values.unbind(0)))
+    values = _dense_terms_autograd(h, data, levels, mode)
+    weights = [1.0] + [penalty_weight] * len(PENALTY_TERMS) + [lam, gamma if grads is not None else 0.0]
+    total = values @ values.new_tensor(weights)
+    return total, dict(zip(TERMS, torch.cat([values.detach(), total.detach().reshape(1)]).unbind(0)))
 
 
 def _dense_terms_autograd(h, data, levels, mode):
@@ -288,7 +283,6 @@ class _DensePlan(NamedTuple):
 
 
 _PLAN_CACHE = ByteBudgetCache(CACHE_BYTES)
-_LAST_PLAN: list = []
 
 
 def _dense_plan(n: int, filt_len: int, levels: int, mode: str, dtype) -> _DensePlan:
@@ -307,34 +301,7 @@ def _dense_plan(n: int, filt_len: int, levels: int, mode: str, dtype) -> _DenseP
         return _DensePlan(shapes, columns, np.ascontiguousarray(basis[:, columns]), bounds, *penalty,
                           _segment_matrix(filt_len, torch_dtype, cpu).numpy())
 
-    key = (n, filt_len, levels, mode, np.dtype(dtype).char)
-    if _LAST_PLAN and _LAST_PLAN[0] == key:  # a training loop asks for the same plan at every step
-        return _LAST_PLAN[1]
-    plan = _PLAN_CACHE.get(key, build)
-    _LAST_PLAN[:] = [key, plan]
-    return plan
-
-
-class _DenseLoss(torch.autograd.Function):
-    """The weighted loss of one training step on short signals, with its gradient in ``h`` worked out by hand.
-
-    Returns the total (differentiable) and the vector of :data:`TERMS` (not). The gradient is computed
-    in the forward pass, so the backward pass is one product; this removes the autograd graph over the
-    batch, whose bookkeeping cost more than the arithmetic.
-    """
-
-    @staticmethod
-    def forward(ctx, h, data, weights, levels, mode):
-        values, grad = dense_loss_numpy(h.detach().numpy(), data.detach().numpy(), weights, levels, mode)
-        values = torch.from_numpy(values)
-        ctx.save_for_backward(torch.from_numpy(grad))
-        ctx.mark_non_differentiable(values)
-        return values[-1].clone(), values
-
-    @staticmethod
-    def backward(ctx, grad_total, _):
-        (grad,) = ctx.saved_tensors
-        return grad_total * grad, None, None, None, None
+    return _PLAN_CACHE.get((n, filt_len, levels, mode, np.dtype(dtype).char), build)
 
 
 def dense_loss_numpy(h: np.ndarray, data: np.ndarray, weights, levels: int, mode: str
