@@ -35,9 +35,14 @@ def scaled(progress: ProgressCallback | None, start: float, stop: float) -> Prog
     return report
 
 
-def eta_seconds(fraction: float, elapsed: float, *, min_fraction: float = 0.02) -> float | None:
-    """Seconds left if the rest goes at the pace so far; None before ``min_fraction`` or when done."""
-    if not min_fraction <= fraction < 1.0 or elapsed <= 0:
+def eta_seconds(fraction: float, elapsed: float, *, min_fraction: float = 0.02,
+                min_elapsed: float = 2.0) -> float | None:
+    """Seconds left if the rest goes at the pace so far.
+
+    None before ``min_fraction`` or ``min_elapsed`` seconds (a pace measured
+    over less is noise: a quick first step would promise "0 s left"), or when done.
+    """
+    if not min_fraction <= fraction < 1.0 or elapsed < max(min_elapsed, 1e-9):
         return None
     return elapsed * (1.0 - fraction) / fraction
 

@@ -15,7 +15,7 @@ from ui.audit.runs import latest, running, start_run
 from ui.audit.state import (PRESET_LABELS, SCALE_LABELS, STUDENT_LABELS, current_spec, preset_help, settings,
                             spec_summary)
 from ui.audit.url import sync
-from ui.audit.view import require_data, stale_notice
+from ui.audit.view import calibration_while_waiting, require_data, stale_notice
 from ui.charts import chart
 from ui.feedback import follow_job, show_job_error
 from ui.markup import md, md_list
@@ -86,6 +86,8 @@ if found is None:
     if job is None or not job.running:
         st.info("Press **Run** to fit the student and the outcome model. You can visit other pages meanwhile.",
                 icon=":material/play_arrow:")
+    else:
+        calibration_while_waiting(source, dataset, job.meta["spec"])
     st.stop()
 key, result = found
 stale_notice(key, source)

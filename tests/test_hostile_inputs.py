@@ -732,6 +732,9 @@ def test_progress_carries_time_left_and_the_terminal_prints_it(capsys):
 
     now = [0.0]
     progress = with_eta(print_progress, clock=lambda: now[0])
+    now[0] = 0.1
+    progress(0.05, "Calibrating")  # a pace from 0.1 s would promise "about 2 s left": no estimate yet
+    assert capsys.readouterr().err.strip() == "[  5%] Calibrating"
     now[0] = 30.0
     scaled(progress, 0.0, 0.5)(0.5, "Fitted bag 7 of 14")  # a quarter done after 30 s: 90 s left
     now[0] = 40.0

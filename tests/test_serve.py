@@ -32,3 +32,15 @@ def test_switch_keeps_the_router_in_charge(fresh_flag):
     use_navigation_router()
     PagesManager(str(APP))  # the first manager of the process no longer decides from pages/
     assert PagesManager.uses_pages_directory is False
+
+
+def test_the_server_config_sends_nothing_and_lets_a_running_audit_keep_the_lock():
+    import tomllib
+
+    from streamlit import config as streamlit_config
+
+    config = tomllib.loads((APP.parent / ".streamlit" / "config.toml").read_text())
+    assert config["browser"]["gatherUsageStats"] is False and config["server"]["address"] == "localhost"
+    # Streamlit's full garbage collection after every run (each 1 s progress poll) cost the demo about 3 s.
+    assert config["runner"]["postScriptGC"] is False
+    streamlit_config.get_option("runner.postScriptGC")  # raises when an upgrade drops the option

@@ -14,11 +14,14 @@ no correlation does not prove nothing is missing (a hidden feature may
 affect the score without affecting outcomes).
 
 Intervals: percentile bootstrap over rows (``n_bootstrap`` resamples, at
-least 1000), vectorised. Spearman ranks each resample; Kendall's tau-b uses
-scipy's O(n log n) algorithm per resample; above 2,000 rows it resamples
-2,000 rows and rescales the spread by sqrt(2000/n) (m-out-of-n bootstrap). Above ``max_rows`` held-out rows
-a seeded random subsample of that size is used for the bootstrap (the point
-estimates use every row).
+least 1000), vectorised. A resample is held as how often it draws each row,
+so no resample is sorted: Pearson is a weighted correlation, Spearman one of
+mid-ranks built from the rows' sorted order, and Kendall's tau-b a quadratic
+form of the counts with the rows' pairwise concordance signs (one matrix
+product per chunk). Above 2,000 rows Kendall uses scipy per resample on its
+first 2,000 draws and rescales the spread by sqrt(2000/n) (m-out-of-n
+bootstrap). Above ``max_rows`` held-out rows a seeded random subsample of
+that size is used for the bootstrap (the point estimates use every row).
 
 Undefined is reported, never replaced by 0: a correlation of a constant is
 NaN (``None`` in ``to_dict``), the test then says why in words, and a
@@ -159,6 +162,64 @@ def _interval(draws: np.ndarray) -> tuple[float, float, int]:
     return float(low), float(high), int((~ok).sum())
 
 
+def _weighted_pearson(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Pearson correlation of ``a`` and ``b`` under each row of weights ``w`` (B, n); NaN where one is constant.
+
+    ``a`` and ``b`` are (n,) or (B, n). Two passes (centre, then sum), as for
+    an unweighted correlation, so a constant resample gives exactly 0 spread.
+    """
+    total = w.sum(1, keepdims=True)
+    da = a - (w * a).sum(1, keepdims=True) / total
+    db = b - (w * b).sum(1, keepdims=True) / total
+    den = np.sqrt((w * da * da).sum(1) * (w * db * db).sum(1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, (w * da * db).sum(1) / den, np.nan)
+
+
+class _Ties:
+    """One variable's sorted order and groups of equal values, to rank weighted resamples without sorting."""
+
+    def __init__(self, v: np.ndarray):
+        self.order = np.argsort(v, kind="stable")
+        ranked = v[self.order]
+        self.starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+        self.group = np.empty(len(v), dtype=np.intp)
+        self.group[self.order] = np.cumsum(np.r_[True, ranked[1:] != ranked[:-1]]) - 1
+
+    def group_counts(self, counts: np.ndarray) -> np.ndarray:
+        """Draws per group of equal values, (B, groups)."""
+        return np.add.reduceat(counts[:, self.order], self.starts, axis=1)
+
+    def midranks(self, grouped: np.ndarray) -> np.ndarray:
+        """Each row's average rank within each resample (what ``rankdata`` gives the drawn values), (B, n)."""
+        below = np.cumsum(grouped, axis=1) - grouped
+        return (below + (grouped + 1) / 2)[:, self.group]
+
+
+def _kendall_signs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """sign(x_i - x_j) * sign(y_i - y_j) for every pair of rows, float32 (exact: -1, 0 or 1)."""
+    sx = np.sign(x[:, None] - x[None, :]).astype(np.int8)
+    return (sx * np.sign(y[:, None] - y[None, :]).astype(np.int8)).astype(np.float32)
+
+
+def _kendall_counts(counts: np.ndarray, signs: np.ndarray, x_groups: np.ndarray, y_groups: np.ndarray) -> np.ndarray:
+    """Kendall's tau-b of each resample from its row counts (B, n); NaN where x or y is constant.
+
+    Concordant minus discordant pairs of draws is half of c' S c (pairs of
+    draws of one row are tied in both and add 0); ties per variable come from
+    the draws per group of equal values, as in scipy's tau-b.
+    """
+    # Entries of counts @ signs are integers below n in size: exact in float32.
+    net = 0.5 * np.einsum("bn,bn->b", counts, (counts.astype(np.float32) @ signs).astype(np.float64))
+    n = counts.sum(1)
+    pairs = n * (n - 1) / 2
+    x_tied = (x_groups * (x_groups - 1) / 2).sum(1)
+    y_tied = (y_groups * (y_groups - 1) / 2).sum(1)
+    den = np.sqrt((pairs - x_tied) * (pairs - y_tied))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, net / den, np.nan)
+
+
 def bootstrap_correlations(x, y, *, n_bootstrap: int = 1000, max_rows: int = 20_000, random_state: int = 0,
                            chunk: int = 100) -> tuple[tuple[Correlation, ...], int]:
     """Pearson, Spearman and Kendall of ``x`` and ``y`` with percentile bootstrap intervals."""
@@ -173,15 +234,21 @@ def bootstrap_correlations(x, y, *, n_bootstrap: int = 1000, max_rows: int = 20_
         x, y, n = x[sub], y[sub], max_rows
     draws = {m: np.empty(n_bootstrap) for m in METHODS}
     k_rows = min(n, MAX_KENDALL_ROWS)
+    x_ties, y_ties = _Ties(x), _Ties(y)
+    signs = _kendall_signs(x, y) if k_rows == n else None  # n x n: only up to MAX_KENDALL_ROWS rows
     for start in range(0, n_bootstrap, chunk):
         size = min(chunk, n_bootstrap - start)
         idx = rng.integers(0, n, size=(size, n))
-        xs, ys = x[idx], y[idx]
-        draws["pearson"][start:start + size] = _pearson_rows(xs, ys)
-        draws["spearman"][start:start + size] = _pearson_rows(stats.rankdata(xs, axis=1), stats.rankdata(ys, axis=1))
-        for j in range(size):
-            tau = stats.kendalltau(xs[j, :k_rows], ys[j, :k_rows]).statistic  # rows are iid draws
-            draws["kendall"][start + j] = tau  # NaN (a constant resample) is kept as undefined
+        counts = np.bincount((idx + n * np.arange(size)[:, None]).ravel(), minlength=size * n)
+        counts = counts.reshape(size, n).astype(float)
+        x_groups, y_groups = x_ties.group_counts(counts), y_ties.group_counts(counts)
+        part = slice(start, start + size)
+        draws["pearson"][part] = _weighted_pearson(x, y, counts)
+        draws["spearman"][part] = _weighted_pearson(x_ties.midranks(x_groups), y_ties.midranks(y_groups), counts)
+        if signs is not None:
+            draws["kendall"][part] = _kendall_counts(counts, signs, x_groups, y_groups)
+        else:  # rows are iid draws, so the first k_rows of each resample are an m-out-of-n resample
+            draws["kendall"][part] = [stats.kendalltau(x[row[:k_rows]], y[row[:k_rows]]).statistic for row in idx]
     if k_rows < n and np.isfinite(draws["kendall"]).any():  # m-out-of-n: shrink the spread to the full sample size
         draws["kendall"] = est["kendall"] + (draws["kendall"] - np.nanmedian(draws["kendall"])) * np.sqrt(k_rows / n)
     out = tuple(Correlation(m, est[m], *_interval(draws[m])) for m in METHODS)

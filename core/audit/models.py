@@ -25,6 +25,7 @@ moved into the main terms, so a main effect means the same in both models.
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from contextlib import contextmanager
@@ -35,6 +36,9 @@ import pandas as pd
 
 from core.audit.spec import AuditSpec, auto_n_jobs
 
+# Idle worker processes stay this long (joblib's default is 300 s), so an audit started after a pause
+# still finds them warm; each holds about 200 MB.
+WORKER_IDLE_S = 900
 VALIDATION_SHARE = 0.15  # rows of each bag kept out for early stopping
 # interpret warnings read and judged harmless here, matched by message; every other warning is shown.
 # "Missing values detected": interpret's own plots hide the missing bin; ours show it (core.audit.shapes).
@@ -137,6 +141,35 @@ def _quiet():
         yield
 
 
+def _pool(n_jobs: int, **kwargs):
+    """The fit's joblib pool. ``start_workers`` and ``fit_models`` must ask for it with the same
+    settings, or loky replaces the warm workers with new ones."""
+    from joblib import Parallel, parallel_config
+
+    # max_nbytes=None: no memmapped copies for the workers, whose cleanup made loky's resource tracker
+    # print KeyError tracebacks during successful runs.
+    with parallel_config(backend="loky", idle_worker_timeout=WORKER_IDLE_S):
+        return Parallel(n_jobs=n_jobs, max_nbytes=None, **kwargs)
+
+
+def _load_ebm() -> int:
+    import interpret.glassbox  # noqa: F401 - the import is the point: about 3 s per fresh process
+
+    return os.getpid()
+
+
+def start_workers(n_jobs: int = -1) -> None:
+    """Start the fit's worker processes and import the EBM code in each.
+
+    Blocks until they are ready (about 3 s for fresh processes, milliseconds
+    for warm ones), so call it from a background thread. A later
+    :func:`fit_models` with the same ``n_jobs`` reuses them.
+    """
+    from joblib import delayed, effective_n_jobs
+
+    _pool(n_jobs)(delayed(_load_ebm)() for _ in range(effective_n_jobs(n_jobs)))
+
+
 def _fit_one(X, target, bag, kind, settings, pairs, seed):
     """Fit one single-bag EBM (``kind``: "classifier" or "regressor") and purify its pairs."""
     from interpret.glassbox import ExplainableBoostingClassifier, ExplainableBoostingRegressor
@@ -193,7 +226,7 @@ def fit_models(X: pd.DataFrame, score: np.ndarray, y: np.ndarray, spec: AuditSpe
     progress : callable, optional
         ``progress(fraction, message, eta_s=...)`` after each fitted model.
     """
-    from joblib import Parallel, delayed
+    from joblib import delayed, effective_n_jobs
 
     from core.audit.calibration import ScoreCalibrator, logit
 
@@ -211,7 +244,7 @@ def fit_models(X: pd.DataFrame, score: np.ndarray, y: np.ndarray, spec: AuditSpe
         targets.append((draw < p).astype(int) if spec.student == "matched" else logit(p))
     full = ScoreCalibrator(method=spec.calibration, epsilon=spec.epsilon).fit(score, y).predict_proba(score)
     full_logit = logit(full)
-    report(0.02, "Choosing pairs from both models' rankings")
+    report(0.02, "Choosing pairs from both models' rankings; estimating time left")
     pairs = choose_pairs(X, y, (draw < full).astype(int), spec.interactions, spec)
     settings = ebm_settings(spec)
     student_kind = "classifier" if spec.student == "matched" else "regressor"
@@ -224,17 +257,22 @@ def fit_models(X: pd.DataFrame, score: np.ndarray, y: np.ndarray, spec: AuditSpe
         jobs.append(delayed(_fit_one)(X, full_logit, bags[:, 0], "regressor", settings, pairs,
                                       spec.random_state * 1000 + 999))
     n_jobs = auto_n_jobs(spec, len(X))
-    models, start = [], time.perf_counter()
-    # max_nbytes=None: no memmapped copies for the workers, whose cleanup made loky's resource tracker
-    # print KeyError tracebacks during successful runs.
-    results = Parallel(n_jobs=n_jobs, return_as="generator", max_nbytes=None)(jobs)
+    workers = effective_n_jobs(n_jobs)
+    report(0.05, f"Fitting {len(jobs)} models; estimating time left")
+    models, first = [], None
+    results = _pool(n_jobs, return_as="generator")(jobs)
     try:
         for i, model in enumerate(results, start=1):
             models.append(model)
-            elapsed = time.perf_counter() - start
-            eta = elapsed / i * (len(jobs) - i)
             what = (f"bag {(i + 1) // 2} of {spec.outer_bags} ({'outcome model' if i % 2 else 'student'})"
                     if i <= 2 * spec.outer_bags else "the score's closest copy for the missing-feature test")
+            # The first round of fits may include starting the workers, and its results arrive together:
+            # the pace is measured from the first result on, once the next round has come in.
+            first = first or time.perf_counter()
+            if i <= workers:
+                report(0.05 + 0.95 * i / len(jobs), f"Fitted {what}; estimating time left")
+                continue
+            eta = (time.perf_counter() - first) / (i - 1) * (len(jobs) - i)
             report(0.05 + 0.95 * i / len(jobs), f"Fitted {what}; about {eta:.0f} s left", eta_s=eta)
     finally:
         results.close()  # a cancelled run stops the fits still queued instead of abandoning them

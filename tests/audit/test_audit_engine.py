@@ -250,3 +250,25 @@ def test_only_the_warnings_judged_harmless_are_silenced():
             warnings.warn("Missing values detected. Our visualizations do not currently display them.", UserWarning)
             warnings.warn("Detected multiclass problem", UserWarning)
     assert [str(w.message) for w in seen] == ["Detected multiclass problem"]
+
+
+def test_the_workers_started_ahead_are_the_ones_that_fit():
+    """Home starts the fit's workers early; the audit must reuse them, not replace them with fresh ones."""
+    import os
+    import time
+
+    from joblib import delayed
+
+    from core.audit import models
+
+    def worker_pids():  # each task waits a little, so every worker takes one
+        return set(models._pool(2)(delayed(lambda: time.sleep(0.3) or os.getpid())() for _ in range(4)))
+
+    models.start_workers(2)
+    before = worker_pids()
+    ds = load_dataset("synthetic-clean", n_rows=1200)
+    spec = AuditSpec(ds.score, ds.outcome, features=ds.features, calibration=ds.calibration, n_jobs=2,
+                     **{**FAST, "outer_bags": 2}, max_rounds=50)
+    X = prepare_features(ds.frame, list(ds.features))
+    models.fit_models(X, ds.frame[ds.score].to_numpy(float), ds.frame[ds.outcome].to_numpy(), spec)
+    assert len(before) == 2 and worker_pids() == before

@@ -43,6 +43,11 @@ def test_audit_demo_end_to_end(page, app_url):
     wait_for_app(page)
     started = time.monotonic()
     page.get_by_role("button", name="Start the audit demo").click()  # the only click before the verdict
+    # While it fits (this server's first run): the calibration it uses, something to read meanwhile.
+    page.get_by_text("While you wait: the score as a probability").wait_for(timeout=RUN_TIMEOUT_MS)
+    page.locator("[data-testid='stProgress']").first.wait_for()
+    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=RUN_TIMEOUT_MS)
+    screenshot(page, "audit-1b-while-you-wait")
     verdict = page.get_by_text("The score departs from the outcomes on: group")
     verdict.wait_for(timeout=RUN_TIMEOUT_MS)
     shape = page.locator("[data-testid='stPlotlyChart']").first
@@ -132,13 +137,15 @@ def _settings_run(page, seed: int) -> None:
 
 
 def _elapsed_seconds(page) -> float:
-    """Seconds shown on the running audit's progress bar ("… · 12 s" or "… · 1 min 5 s")."""
+    """Seconds run so far, from the progress bar's "… · 12 s" or "… · 1 min 05 s" part (not "about 9 s left")."""
     import re
 
     text = page.locator("[data-testid='stProgress']").first.inner_text()
-    minutes = re.search(r"(\d+) min", text)
-    seconds = re.search(r"(\d+(?:\.\d+)?) s\b", text)
-    return (int(minutes.group(1)) * 60 if minutes else 0) + (float(seconds.group(1)) if seconds else 0.0)
+    for part in text.split(" · "):
+        found = re.fullmatch(r"\s*(?:(\d+) min )?(\d+) s\s*", part)
+        if found:
+            return int(found.group(1) or 0) * 60 + int(found.group(2))
+    raise AssertionError(f"no elapsed time on the progress bar: {text!r}")
 
 
 def test_reload_and_link_reopen_the_audit_and_reattach_to_a_running_one(browser, page, app_url):

@@ -106,6 +106,29 @@ def require_result():
     return source, found[0], found[1]
 
 
+def calibration_while_waiting(source, dataset, spec) -> None:
+    """While the first audit of these data fits: the calibration it uses, which needs no model.
+
+    Something to read during the wait; it also has the browser load its chart
+    code before the verdict's charts need it (about 3 s on a busy machine).
+    """
+    from core.audit import plots
+    from core.errors import InputError
+    from ui.audit.cache import calibration_preview
+    from ui.charts import chart
+
+    try:
+        cal = calibration_preview(source.sha256, dataset.frame, spec)
+    except InputError:
+        return  # the audit itself reports it
+    st.subheader("While you wait: the score as a probability")
+    st.caption("The first step of the audit: each score mapped to the share of people with that score who had "
+               "the outcome. The *Calibration* page has more.")
+    chart(plots.calibration_mapping_figure(cal).update_layout(height=360),
+          f"Line chart of the {cal.method} calibration this audit uses: black-box score on the x axis, calibrated "
+          "probability on the y axis, over dots for the observed share with the outcome at each score.")
+
+
 def running_notice(old_result_shown: bool) -> None:
     """While an audit runs: which settings, its progress, and whether the page shows an older result meanwhile."""
     from ui import keys
