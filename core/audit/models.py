@@ -153,8 +153,10 @@ def _pool(n_jobs: int, **kwargs):
 
 
 def _load_ebm() -> int:
-    import interpret.glassbox  # noqa: F401 - the import is the point: about 3 s per fresh process
+    """Import the EBM code (about 3 s in a fresh process); return this worker's process id."""
+    import importlib
 
+    importlib.import_module("interpret.glassbox")
     return os.getpid()
 
 
