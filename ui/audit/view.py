@@ -122,8 +122,10 @@ def calibration_while_waiting(source, dataset, spec) -> None:
     except InputError:
         return  # the audit itself reports it
     st.subheader("While you wait: the score as a probability")
-    st.caption("The first step of the audit: each score mapped to the share of people with that score who had "
-               "the outcome. The *Calibration* page has more.")
+    step = ("the score is already a probability and is used as it is; the dots show the share of people "
+            "with each score who had the outcome" if cal.method == "none" else
+            "each score mapped to the share of people with that score who had the outcome")
+    st.caption(f"The first step of the audit: {step}. The *Calibration* page has more.")
     chart(plots.calibration_mapping_figure(cal).update_layout(height=360),
           f"Line chart of the {cal.method} calibration this audit uses: black-box score on the x axis, calibrated "
           "probability on the y axis, over dots for the observed share with the outcome at each score.")
