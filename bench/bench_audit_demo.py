@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,8 +65,12 @@ class PeakMemory(threading.Thread):
         return self.peak
 
 
-def one_demo(read_s: float) -> tuple[float, int]:
-    """Seconds from the click to the verdict and its chart, and peak RSS (bytes) of server + workers."""
+@contextmanager
+def served():
+    """A fresh server as ``make run`` starts it and a 1280×800 page on its Home, drawn; yields (page, memory).
+
+    ``memory.peak`` is the peak resident memory of the server and its children so far.
+    """
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
@@ -86,18 +91,24 @@ def one_demo(read_s: float) -> tuple[float, int]:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(url)
             page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
-            page.wait_for_timeout(read_s * 1000)
-            start = time.perf_counter()
-            page.get_by_role("button", name="Start the audit demo").click()
-            page.get_by_text(VERDICT).wait_for(timeout=300_000)
-            page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=300_000)
-            elapsed = time.perf_counter() - start
+            yield page, memory
             browser.close()
     finally:
-        peak = memory.stop() if memory.is_alive() else 0
+        if memory.is_alive():
+            memory.stop()
         server.terminate()
         server.wait(timeout=20)
-    return elapsed, peak
+
+
+def one_demo(read_s: float) -> tuple[float, int]:
+    """Seconds from the click to the verdict and its chart, and peak RSS (bytes) of server + workers."""
+    with served() as (page, memory):
+        page.wait_for_timeout(read_s * 1000)
+        start = time.perf_counter()
+        page.get_by_role("button", name="Start the audit demo").click()
+        page.get_by_text(VERDICT).wait_for(timeout=300_000)
+        page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=300_000)
+        return time.perf_counter() - start, memory.peak
 
 
 def floor_seconds() -> float:
