@@ -42,7 +42,7 @@ def eta_seconds(fraction: float, elapsed: float, *, min_fraction: float = 0.02,
     None before ``min_fraction`` or ``min_elapsed`` seconds (a pace measured
     over less is noise: a quick first step would promise "0 s left"), or when done.
     """
-    if not min_fraction <= fraction < 1.0 or elapsed < max(min_elapsed, 1e-9):
+    if not min_fraction <= fraction < 1.0 or elapsed <= 0 or elapsed < min_elapsed:
         return None
     return elapsed * (1.0 - fraction) / fraction
 

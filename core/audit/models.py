@@ -142,8 +142,11 @@ def _quiet():
 
 
 def _pool(n_jobs: int, **kwargs):
-    """The fit's joblib pool. ``start_workers`` and ``fit_models`` must ask for it with the same
-    settings, or loky replaces the warm workers with new ones."""
+    """The fit's joblib pool: loky worker processes, kept ``WORKER_IDLE_S`` seconds when idle.
+
+    :func:`start_workers` and :func:`fit_models` both ask for it here: with
+    other settings, loky would replace the warm workers with new ones.
+    """
     from joblib import Parallel, parallel_config
 
     # max_nbytes=None: no memmapped copies for the workers, whose cleanup made loky's resource tracker
