@@ -127,22 +127,32 @@ def floor_seconds() -> float:
     return time.perf_counter() - start
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def demo_args(doc: str, argv: list[str] | None) -> argparse.Namespace:
+    """``--repeats`` and ``--read``, shared by the demo benches."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--read", type=float, nargs="+", default=[0.0, 5.0],
                         help="seconds on Home before the click (several: one series each)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def series(one_demo, read_s: float, repeats: int) -> tuple[str, float]:
+    """Run ``one_demo(read_s)`` ``repeats`` times; a line with each time and the peak memory, and the median."""
+    runs = [one_demo(read_s) for _ in range(repeats)]
+    times = [t for t, _ in runs]
+    median = statistics.median(times)
+    line = (f"click after {read_s:g} s on Home: " + ", ".join(f"{t:.1f}" for t in times)
+            + f" s; median {median:.1f} s; peak memory {max(m for _, m in runs) / 2**20:.0f} MiB (server and workers)")
+    return line, median
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = demo_args(__doc__, argv)
     floor = floor_seconds()
     print(f"floor: the audit alone, warm workers: {floor:.1f} s")
     for read_s in args.read:
-        runs = [one_demo(read_s) for _ in range(args.repeats)]
-        times = [t for t, _ in runs]
-        median = statistics.median(times)
-        print(f"click after {read_s:g} s on Home: " + ", ".join(f"{t:.1f}" for t in times)
-              + f" s; median {median:.1f} s = {median / TARGET_S:.2f} of the {TARGET_S:.0f} s target, "
-              f"{median / floor:.2f} x the floor; peak memory {max(m for _, m in runs) / 2**20:.0f} MiB "
-              "(server and workers)")
+        line, median = series(one_demo, read_s, args.repeats)
+        print(f"{line}; {median / TARGET_S:.2f} of the {TARGET_S:.0f} s target, {median / floor:.2f} x the floor")
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     return 0
 

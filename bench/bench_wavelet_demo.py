@@ -12,15 +12,13 @@ Run: ``.venv/bin/python bench/bench_wavelet_demo.py [--repeats 3] [--read 0 5]``
 
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_audit_demo import served  # noqa: E402
+from bench_audit_demo import demo_args, series, served  # noqa: E402
 
 LONG = 600_000  # ms
 
@@ -36,17 +34,9 @@ def one_demo(read_s: float) -> tuple[float, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--read", type=float, nargs="+", default=[0.0, 5.0],
-                        help="seconds on Home before the click (several: one series each)")
-    args = parser.parse_args(argv)
+    args = demo_args(__doc__, argv)
     for read_s in args.read:
-        runs = [one_demo(read_s) for _ in range(args.repeats)]
-        times = [t for t, _ in runs]
-        print(f"click after {read_s:g} s on Home: " + ", ".join(f"{t:.1f}" for t in times)
-              + f" s; median {statistics.median(times):.1f} s; peak memory "
-              f"{max(m for _, m in runs) / 2**20:.0f} MiB (server and workers)")
+        print(series(one_demo, read_s, args.repeats)[0])
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     return 0
 
