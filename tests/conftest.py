@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -112,6 +113,19 @@ def wait_for_app(page, timeout: float = 120_000) -> None:
     page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
     page.wait_for_timeout(300)  # let the last deltas paint
+
+
+def click_page(page, title: str, timeout: float = 120_000) -> None:
+    """Click a page in the sidebar (keeps the session, unlike a new URL) and wait until it has run.
+
+    Waiting for the address first matters under load: the script state can still read
+    "notRunning" from the page before, and a ``go_back`` sent then skips a history entry.
+    """
+    link = page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True)
+    target = urlsplit(urljoin(page.url, link.get_attribute("href"))).path.rstrip("/")
+    link.click()
+    page.wait_for_url(lambda url: urlsplit(url).path.rstrip("/") == target, timeout=timeout)
+    wait_for_app(page, timeout=timeout)
 
 
 def screenshot(page, name: str) -> Path:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import screenshot, wait_for_app
+from conftest import click_page, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -79,8 +79,7 @@ def test_hostile_names_make_no_outside_requests(page, app_url):
     page.wait_for_timeout(1500)  # let any image the page might load start loading
     screenshot(page, "hostile-2-results")
     for title in ("Calibration", "Missing features", "Report"):  # every page that shows names
-        page.locator("[data-testid='stSidebarNav']").get_by_text(title, exact=True).click()
-        wait_for_app(page, timeout=RUN_TIMEOUT_MS)
+        click_page(page, title, timeout=RUN_TIMEOUT_MS)
         page.wait_for_timeout(800)
         assert page.locator("[data-testid='stException']").count() == 0, title
 

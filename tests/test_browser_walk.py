@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ARTIFACTS, screenshot, wait_for_app
+from conftest import ARTIFACTS, click_page, screenshot, wait_for_app
 from ui.glossary import TERMS
 from ui.navigation import PAGES
 
@@ -61,11 +61,6 @@ class Walk:
     scope_after_forward: str = ""
     tab_icon: str = ""
     logo: str = ""
-
-
-def _nav(page, title: str) -> None:
-    page.locator("[data-testid='stSidebarNav']").get_by_text(title, exact=True).click()
-    wait_for_app(page)
 
 
 H1 = "document.querySelector(\"[data-testid='stMain'] h1\")?.innerText || ''"
@@ -123,6 +118,13 @@ def _glossary_here(page, walk: Walk, name: str) -> None:
         walk.glossary_pages.append(name)
 
 
+def _history(page, step, url_path: str) -> None:
+    """Go back or forward, then wait for that page's address and its run to end."""
+    step()
+    page.wait_for_url(lambda url: urlsplit(url).path.rstrip("/").endswith("/" + url_path))
+    wait_for_app(page)
+
+
 def _active_scope(page) -> str:
     active = page.locator("button[data-variant='segmented_control'][data-selected]")
     return " ".join(active.all_inner_texts())
@@ -170,7 +172,7 @@ def walk(browser, app_url) -> Walk:
         wait_for_app(page)
         for spec in PAGES:
             if spec.url_path.startswith("audit-"):
-                _nav(page, spec.title)
+                click_page(page, spec.title)
                 _glossary_here(page, record, spec.url_path)
                 _look(page, record, spec.url_path)
                 if spec.url_path == "audit-compare":
@@ -201,18 +203,15 @@ def walk(browser, app_url) -> Walk:
                 _look(page, record, spec.url_path)
 
         # Explore keeps "each level" through back and forward.
-        _nav(page, "Explore")
+        click_page(page, "Explore")
         page.locator("button[data-variant='segmented_control']", has_text="each level").click()
         wait_for_app(page)
-        _nav(page, "Export")
-        page.go_back()
-        wait_for_app(page)
+        click_page(page, "Export")
+        _history(page, page.go_back, "wavelet-explore")
         page.get_by_text("What the network looks at").wait_for()
         record.scope_after_back = _active_scope(page)
-        page.go_forward()
-        wait_for_app(page)
-        page.go_back()
-        wait_for_app(page)
+        _history(page, page.go_forward, "wavelet-export")
+        _history(page, page.go_back, "wavelet-explore")
         page.get_by_text("What the network looks at").wait_for()
         record.scope_after_forward = _active_scope(page)
         _look(page, record, "wavelet-explore-each-level")
@@ -229,7 +228,7 @@ def walk(browser, app_url) -> Walk:
         screenshot(page, "walk-glossary-1280x800-middle")
         page.keyboard.press("Escape")
 
-        _nav(page, "Export")
+        click_page(page, "Export")
         _save_and_open(page, record, "Download report.html", ARTIFACTS / "walk-wavelet-report.html")
         _look(page, record, "wavelet-report-file")
     except Exception:

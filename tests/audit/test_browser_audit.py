@@ -6,17 +6,11 @@ import time
 
 import pytest
 
-from conftest import ARTIFACTS, screenshot, wait_for_app
+from conftest import ARTIFACTS, click_page, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 RUN_TIMEOUT_MS = 240_000
-
-
-def _nav(page, title: str) -> None:
-    """Click a page in the sidebar (keeps the session, unlike a new URL)."""
-    page.locator("[data-testid='stSidebarNav']").get_by_text(title, exact=True).click()
-    wait_for_app(page)
 
 
 def _shot(page, name: str) -> None:
@@ -36,10 +30,10 @@ def _on_first_screen(page, locator) -> bool:
     return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
 
 
-def test_audit_demo_end_to_end(page, app_url):
+def test_audit_demo_end_to_end(page, fresh_app_url):
     """One click on Home reaches the verdict at the validated default; verdict and shape fit a 1280×800 screen."""
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(app_url)
+    page.goto(fresh_app_url)  # a server of its own: a demo another test ran would make it instant
     wait_for_app(page)
     started = time.monotonic()
     page.get_by_role("button", name="Start the audit demo").click()  # the only click before the verdict
@@ -64,10 +58,10 @@ def test_audit_demo_end_to_end(page, app_url):
     assert page.locator("[data-testid='stPlotlyChart']").count() >= 3
     _shot(page, "audit-2-compare")
 
-    _nav(page, "Data")
+    click_page(page, "Data")
     page.get_by_text("Ready: 8,000 rows").wait_for()  # the Data page shows the demo's data, mapped
     _shot(page, "audit-1-data")
-    _nav(page, "Student vs outcome")
+    click_page(page, "Student vs outcome")
     verdict.wait_for()
 
     page.get_by_text("Show truth").click()
@@ -79,11 +73,11 @@ def test_audit_demo_end_to_end(page, app_url):
     page.locator("[data-testid='stPlotlyChart']").first.wait_for()
     _shot(page, "audit-3b-side-by-side")
 
-    _nav(page, "Calibration")
+    click_page(page, "Calibration")
     page.get_by_text("Per protected group").wait_for()
     _shot(page, "audit-4-calibration")
 
-    _nav(page, "Missing features")
+    click_page(page, "Missing features")
     page.get_by_text("Residual correlations").wait_for()
     table = page.locator("[data-testid='stTable']")
     for method in ("Pearson", "Spearman", "Kendall"):
@@ -92,7 +86,7 @@ def test_audit_demo_end_to_end(page, app_url):
     assert page.locator("[data-testid='stPlotlyChart']").count() == 1
     _shot(page, "audit-5-missing")
 
-    _nav(page, "Report")
+    click_page(page, "Report")
     with page.expect_download() as info:
         page.get_by_role("button", name="Download report (HTML)").click()
     path = ARTIFACTS / "audit-report.html"
@@ -118,7 +112,7 @@ def test_audit_pages_fit_a_narrow_laptop(browser, app_url):
         wait_for_app(page)
         page.get_by_role("button", name="Start the audit demo").click()
         wait_for_app(page)
-        _nav(page, "Data")
+        click_page(page, "Data")
         page.get_by_text("3 · Map the columns").wait_for()
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0
@@ -172,11 +166,11 @@ def test_reload_and_link_reopen_the_audit_and_reattach_to_a_running_one(browser,
     page.get_by_text("An audit is already running").wait_for()
     _shot(page, "audit-8-running-after-reload")
     # Other pages say it is running, with its progress, instead of asking to run.
-    _nav(page, "Missing features")
+    click_page(page, "Missing features")
     page.get_by_text("The audit is running").wait_for()
     # its progress bar, unless the run finished meanwhile (then the page fills in with the result)
     page.locator("[data-testid='stProgress']").or_(page.get_by_text("Residual correlations")).first.wait_for()
-    _nav(page, "Student vs outcome")
+    click_page(page, "Student vs outcome")
     page.get_by_text("The score departs from the outcomes on:").wait_for(timeout=RUN_TIMEOUT_MS)
     wait_for_app(page)
     assert "seed=2" in page.url and "run=1" not in page.url  # the kept settings (seed 2) have not run yet
