@@ -20,8 +20,9 @@ message = f"**{test.headline}:** {test.detail}"
 if test.undefined:
     st.warning(message, icon=":material/warning:")
 else:
-    (st.error if test.likely_missing else st.success)(
-        message, icon=":material/search:" if test.likely_missing else ":material/check_circle:")
+    # A null result of a heuristic is no all-clear: neutral, never green.
+    (st.error if test.likely_missing else st.info)(
+        message, icon=":material/search:" if test.likely_missing else ":material/info:")
 
 table = pd.DataFrame({
     "Correlation": [c.method.capitalize() for c in test.signed],

@@ -44,6 +44,50 @@ def _layout(**overrides) -> dict:
     return layout
 
 
+# Odds multipliers for axis ticks, in order of preference (round factors first).
+ODDS_TIERS = ((1, 0.1, 10, 0.01, 100), (0.5, 2, 0.2, 5, 0.02, 50, 0.05, 20),
+              (2 / 3, 1.5, 1 / 3, 3, 0.25, 4), (0.8, 1.25, 0.9, 1.1), (0.95, 1.05),
+              tuple(k * 10.0 ** e for e in range(-4, 4) for k in (1.2, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8)))  # far from ×1
+MAX_ODDS_TICKS = 7
+
+
+def odds_ticks(low: float, high: float) -> dict:
+    """Axis ticks for log-odds values in [low, high], labelled as odds multipliers (``×2``, ``×0.5``).
+
+    The axis stays in log-odds, where the models add up, so equal steps mean equal
+    factors; readers see the factor. Round factors are placed first, and a tick is
+    kept only if it lies at least 1/``MAX_ODDS_TICKS`` of the range from every
+    tick already placed, so the labels never crowd.
+    """
+    span = max(high - low, 1e-9)
+    low, high, gap = low - 0.05 * span, high + 0.05 * span, span / MAX_ODDS_TICKS
+    chosen: list[float] = []
+    for i, tier in enumerate(ODDS_TIERS):
+        if i == len(ODDS_TIERS) - 1 and len(chosen) >= 3:
+            break  # the last tier only fills a range far from ×1
+        for m in tier:
+            v = float(np.log(m))
+            if low <= v <= high and all(abs(v - c) >= gap for c in chosen):
+                chosen.append(v)
+    chosen.sort()
+    return dict(tickvals=chosen, ticktext=[_factor_text(float(np.exp(v))) for v in chosen])
+
+
+def _factor_text(m: float) -> str:
+    """×0.67, ×1.25, ×10, ×1,500: two significant digits below 1, three above, never an exponent."""
+    return f"×{m:.2g}" if m < 1 else f"×{m:.3g}" if m < 1000 else f"×{m:,.0f}"
+
+
+def _odds_range(*arrays) -> tuple[float, float]:
+    values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays if a is not None and len(a)])
+    values = values[np.isfinite(values)]
+    return (float(values.min()), float(values.max())) if values.size else (-1.0, 1.0)
+
+
+def _odds_hover(which: str) -> str:
+    return f"%{{x}}<br>{L[which].split(' (')[0]}: odds ×%{{customdata:.2f}} (log-odds %{{y:+.2f}})<extra></extra>"
+
+
 def _flag_suffix(differs: bool) -> str:
     """Words and a mark for a flagged term's title: the flag never rests on colour alone."""
     return f" — {theme.FLAG_MARK} {L['flagged'].lower()}" if differs else ""
@@ -165,8 +209,10 @@ def _model_traces(term: TermShape, which: str, show_legend: bool = True) -> list
     if term.kind == "continuous":
         return _band(x, y(lo), y(hi), colour, f"{L[which].split(' (')[0]}: {L['interval']}", which, show_legend) + [
             go.Scatter(x=x, y=y(mid), mode="lines", line=dict(color=colour, width=2.5, shape=shape), name=L[which],
+                       customdata=np.exp(y(mid)), hovertemplate=_odds_hover(which),
                        legendgroup=which, showlegend=show_legend)]
     return [go.Scatter(x=x, y=y(mid), mode="markers", marker=dict(color=colour, size=10), name=L[which],
+                       customdata=np.exp(y(mid)), hovertemplate=_odds_hover(which),
                        error_y=dict(type="data", symmetric=False, array=[h - m for h, m in zip(y(hi), y(mid))],
                                     arrayminus=[m - lo_ for m, lo_ in zip(y(mid), y(lo))]),
                        legendgroup=which, showlegend=show_legend)]
@@ -201,6 +247,18 @@ def _missing_note(fig: go.Figure, term: TermShape) -> None:
                            xref="paper", yref="paper", x=1, y=1.0, showarrow=False, xanchor="right")
 
 
+def _shape_range(term: TermShape, truth=None, show_bags: bool = False) -> tuple[float, float]:
+    """Lowest and highest log-odds a term's shape chart draws (missing point left out)."""
+    keep = _x(term)
+    drawn = [[getattr(term, f"{w}{end}")[i] for i in keep]
+             for w in ("student", "outcome") for end in ("", "_low", "_high")]
+    if show_bags:
+        drawn += [[bag[i] for i in keep] for bag in term.student_bags]
+    if truth is not None:
+        drawn += [truth.black_box, truth.outcome]
+    return _odds_range(*drawn)
+
+
 def term_shape_figure(term: TermShape, truth=None, show_bags: bool = False) -> go.Figure:
     """Student and outcome model for one term, overlaid, with 95% bands and a row-density strip.
 
@@ -232,7 +290,7 @@ def term_shape_figure(term: TermShape, truth=None, show_bags: bool = False) -> g
     flag = _flag_suffix(term.differs)
     fig.update_layout(**_layout(
         title=f"{term.name}: what the score uses vs what outcomes justify{flag}", height=480, bargap=0.05))
-    fig.update_yaxes(title_text=L["logit"], row=1, col=1)
+    fig.update_yaxes(title_text=L["logit"], row=1, col=1, **odds_ticks(*_shape_range(term, truth, show_bags)))
     fig.update_yaxes(title_text=L["rows"], row=2, col=1)
     fig.update_xaxes(title_text=term.name, row=2, col=1)
     _missing_note(fig, term)
@@ -262,7 +320,7 @@ def term_side_by_side_figure(term: TermShape, truth=None) -> go.Figure:
     fig.update_layout(**_layout(
         title=f"{term.name}: the score's use (left) and what outcomes justify (right){flag}", height=500,
         bargap=0.05, legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0)))
-    fig.update_yaxes(title_text=L["logit"], row=1, col=1)
+    fig.update_yaxes(title_text=L["logit"], row=1, col=1, **odds_ticks(*_shape_range(term, truth)))
     fig.update_yaxes(title_text=L["rows"], row=2, col=1)
     _missing_note(fig, term)
     return fig
@@ -280,12 +338,14 @@ def difference_figure(term: TermShape) -> go.Figure:
         for tr in _band(x, y(term.band_low), y(term.band_high), theme.DIFFERENCE, L["band"], "d"):
             fig.add_trace(tr)
         fig.add_trace(go.Scatter(x=x, y=y(term.difference), mode="lines", line=dict(color=theme.DIFFERENCE,
-                                 width=2.5, shape="hv"), name=L["difference"]))
+                                 width=2.5, shape="hv"), name=L["difference"],
+                                 customdata=np.exp(y(term.difference)), hovertemplate=_odds_hover("difference")))
     else:
         x = [str(term.grid[i]) for i in keep]
         d = [term.difference[i] for i in keep]
         fig.add_trace(go.Scatter(x=x, y=d, mode="markers", marker=dict(color=theme.DIFFERENCE, size=10),
-                                 name=L["difference"], error_y=dict(
+                                 name=L["difference"], customdata=np.exp(d), hovertemplate=_odds_hover("difference"),
+                                 error_y=dict(
                                      type="data", symmetric=False,
                                      array=[term.band_high[i] - term.difference[i] for i in keep],
                                      arrayminus=[term.difference[i] - term.band_low[i] for i in keep])))
@@ -293,7 +353,9 @@ def difference_figure(term: TermShape) -> go.Figure:
     fig.update_layout(**_layout(
         title=f"{term.name}: gap between the models ({term.differs_share:.0%} of rows show a material gap)"
               f"{_flag_suffix(term.differs)}",
-        height=360, xaxis_title=term.name, yaxis_title="Scaled student − outcome"))  # the long label was cut off
+        height=360, xaxis_title=term.name))
+    drawn = [[getattr(term, a)[i] for i in keep] for a in ("difference", "band_low", "band_high")]
+    fig.update_yaxes(title_text=L["odds_gap"], **odds_ticks(*_odds_range(*drawn)))
     return fig
 
 
@@ -307,9 +369,11 @@ def pair_heatmaps_figure(pair: PairShape) -> go.Figure:
     for col, z in enumerate((pair.student, pair.outcome, pair.difference), start=1):
         fig.add_trace(go.Heatmap(z=[list(r) for r in z], x=list(pair.x_grid), y=list(pair.y_grid),
                                  colorscale=theme.DIVERGING, zmin=-lim, zmax=lim, showscale=col == 3,
-                                 colorbar=dict(title="log-odds"),
+                                 colorbar=dict(title="odds ×", **odds_ticks(-lim, lim)),
+                                 customdata=np.exp(np.asarray(z, dtype=float)),
                                  hovertemplate=f"{pair.features[0]} %{{x}}<br>{pair.features[1]} %{{y}}<br>"
-                                               "%{z:+.2f}<extra></extra>"), row=1, col=col)
+                                               "odds ×%{customdata:.2f} (log-odds %{z:+.2f})<extra></extra>"),
+                      row=1, col=col)
         fig.update_xaxes(title_text=pair.features[0], type="category", row=1, col=col)
     fig.update_yaxes(title_text=pair.features[1], type="category", row=1, col=1)
     fig.update_layout(**_layout(title=f"Interaction {pair.name} (after moving main effects out)"
@@ -327,11 +391,15 @@ def discrepancy_ranking_figure(terms) -> go.Figure:
         error_x=dict(type="data", symmetric=False, array=[t.discrepancy_high - t.discrepancy for t in terms],
                      arrayminus=[t.discrepancy - t.discrepancy_low for t in terms]),
         text=[f"⚑ {L['flagged']}" if t.differs else "" for t in terms], textposition="outside",
-        customdata=[[L["flagged"] if t.differs else L["not_flagged"], t.differs_share] for t in terms],
-        hovertemplate="%{y}: %{x:.3f}<br>%{customdata[0]} (%{customdata[1]:.0%} of rows)<extra></extra>"))
+        customdata=[[L["flagged"] if t.differs else L["not_flagged"], t.differs_share, np.exp(t.discrepancy)]
+                    for t in terms],
+        hovertemplate="%{y}: typical gap odds ×%{customdata[2]:.2f} (root-mean-square %{x:.3f} log-odds)<br>"
+                      "%{customdata[0]} (%{customdata[1]:.0%} of rows)<extra></extra>"))
     fig.update_layout(**_layout(
         title="Where the score departs from the outcomes (⚑ marks a material difference)",
         height=max(300, 28 * len(terms) + 120), xaxis_title=L["discrepancy"], showlegend=False))
+    highest = max([t.discrepancy_high for t in terms] + [0.1])
+    fig.update_xaxes(**odds_ticks(0.0, highest))
     return fig
 
 

@@ -48,7 +48,7 @@ def shape_alt(term: TermShape, truth: bool, bags: bool, side_by_side: bool = Fal
             (" Thin blue lines show students refitted on other bags." if bags else "")
     layout = "Two line charts side by side, sharing the y axis," if side_by_side else "Line chart"
     return (f"{layout} of {term.name}: the student's contribution (blue) and the outcome model's (orange) "
-            f"on the log-odds scale with 95% bands, and a grey strip of how many rows have each value. "
+            f"as effects on the odds (log scale) with 95% bands, and a grey strip of how many rows have each value. "
             f"{'They differ materially.' if term.differs else 'They agree within their intervals.'}{extra}")
 
 
