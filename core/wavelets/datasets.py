@@ -101,7 +101,7 @@ def _simulation(n: int, rng: np.random.Generator):
         coeffs = pywt.wavedec(X, "db5", mode="zero", level=4)  # [cA4, cD4, cD3, cD2, cD1]
     y = 2.0 * coeffs[2][:, 7:10].sum(axis=1) + rng.normal(0.0, 0.1, size=n)
     truth = dict(wavelet="db5", levels=4, mode="zero", coefficient_index=2, level_name="detail level 3",
-                 positions=[7, 8, 9], weight=2.0, noise_sd=0.1)
+                 positions=[7, 8, 9], weight=2.0, noise_sd=0.1, linear=True)
     return X, y, truth
 
 

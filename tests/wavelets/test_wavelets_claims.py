@@ -116,6 +116,11 @@ def test_warning_rules_and_their_margins():
     assert collect_warnings(**base) == []
     codes = lambda **kw: [w["code"] for w in collect_warnings(**{**base, **kw})]  # noqa: E731
     assert codes(teacher_score=0.49) == ["teacher_below_baseline"]
+    # On a task known to be linear in the signal the warning stays, and says it is expected there.
+    generic, linear = (collect_warnings(**{**base, "teacher_score": 0.49, "linear_target": t})[0]["message"]
+                       for t in (False, True))
+    assert "Train a better teacher" in generic and "expected" not in generic
+    assert "expected on this task" in linear and "Train a better teacher" not in linear
     assert codes(awd_score=0.4 + NO_GAIN_MARGIN / 2) == ["no_gain_over_initial"]
     assert codes(awd_score=0.4 + 2 * NO_GAIN_MARGIN) == []
     near, far = _Rec(1.0, 1.0 + ANSWER_SHARE * 0.5), _Rec(1.0, 1.0 + ANSWER_SHARE * 2, index=7)

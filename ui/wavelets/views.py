@@ -8,6 +8,7 @@ import streamlit as st
 from core.wavelets import plots, report
 from core.wavelets.filters import Validity
 from core.wavelets.reconstruct import result_reconstruction
+from core.wavelets.verdicts import baseline_note
 from ui.markup import md
 
 METRIC_NAMES = {"r2": "R²", "accuracy": "accuracy"}
@@ -24,7 +25,7 @@ def teacher_summary(source, teacher) -> None:
                 f"{teacher.test_score:.3f}")
 
 
-def teacher_verdict(teacher) -> None:
+def teacher_verdict(teacher, linear_target: bool = False) -> None:
     """"Teacher ready" in green, or as a warning when a linear model on the raw signals does better."""
     metric = metric_name(teacher.metric)
     text = (f"{teacher.kind.upper()} with held-out {metric} **{teacher.test_score:.3f}** on "
@@ -32,7 +33,7 @@ def teacher_verdict(teacher) -> None:
     if getattr(teacher, "below_baseline", False):
         st.warning(f"**Teacher ready, but weaker than a linear model:** {text}; a linear model on the raw signals "
                    f"scores {teacher.baseline:.3f}. Distilling this network cannot show more than that linear "
-                   "model does.", icon=":material/warning:")
+                   f"model does. {baseline_note(linear_target)}", icon=":material/warning:")
     else:
         base = f"; a linear model on the raw signals scores {teacher.baseline:.3f}" if teacher.baseline is not None else ""
         st.success(f"**Teacher ready:** {text}{base}.", icon=":material/check_circle:")
