@@ -18,7 +18,7 @@ from ui.wavelets.data import current_source  # noqa: E402
 from ui.wavelets.forms import DISTILL_DEFAULTS, distill_form, saved  # noqa: E402
 from ui.wavelets.runs import (collect, current_result, current_sweep, current_teacher,  # noqa: E402
                              request_distill, request_sweep)
-from ui.wavelets.views import show_warnings, teacher_summary, validity_badges  # noqa: E402
+from ui.wavelets.views import settings_line, show_warnings, teacher_summary, validity_badges  # noqa: E402
 
 starting.empty()
 collect()
@@ -52,7 +52,14 @@ with st.expander("What the settings mean", icon=":material/help:"):
         "- Distill also fits the same objective with γ = 0, to show what the network adds.")
 
 levels_cap = max_levels(source.dataset.length) if source is not None else 4
-settings = distill_form(levels_cap, disabled=not ready)
+shown = current_result() if ready else None
+if shown is not None and shown["teacher_key"] == st.session_state.get(keys.WAVELET_TEACHER):
+    # A result to read: it comes first on the screen, the form folds into one line above it.
+    with st.expander(f"Settings: {settings_line(shown['result'].settings)}. Open to change them and distil again.",
+                     icon=":material/tune:"):
+        settings = distill_form(levels_cap)
+else:
+    settings = distill_form(levels_cap, disabled=not ready)
 if settings is not None and ready:
     t_key = st.session_state[keys.WAVELET_TEACHER]
     outcome = request_distill(t_key, source.dataset, entry["teacher"], {**entry["settings"], **settings})

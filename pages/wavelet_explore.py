@@ -15,7 +15,7 @@ from ui import keys  # noqa: E402
 from ui.charts import chart  # noqa: E402
 from ui.wavelets.charts import loss_terms  # noqa: E402
 from ui.wavelets.runs import collect, current_sweep, require_result  # noqa: E402
-from ui.wavelets.views import (downstream_table, position_table, sample_view, show_warnings,  # noqa: E402
+from ui.wavelets.views import (downstream_table, position_table, sample_view, settings_line, show_warnings,  # noqa: E402
                               teacher_summary, validity_badges)
 
 starting.empty()
@@ -28,8 +28,7 @@ source, entry, done = require_result("Nothing distilled yet for these signals an
 result, teacher = done["result"], entry["teacher"]
 s = result.settings
 teacher_summary(source, teacher)
-st.caption(f"Distilled from {s.wavelet}, {s.levels} levels, {s.mode} mode, λ = {s.lam:g}, γ = {s.gamma:g}, "
-           f"{s.epochs} epochs, {s.parametrization} parametrization.")
+st.caption(f"Distilled from {settings_line(s)}.")
 show_warnings(result.warnings)
 validity_badges(result.validity)
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from core.cli import main
 from core.wavelets import report
 from ui import keys
-from ui.wavelets.views import export_files
+from ui.wavelets.views import export_files, settings_line
 
 from conftest import ROOT
 
@@ -114,6 +114,10 @@ def test_distill_page_shows_validity_numbers_and_charts(distilled):
     assert all(w["message"] in shown for w in result.warnings)
     assert (len(at.success) == 0) == bool(result.warnings)
     assert len(_alts(at)) >= 2 and all(_alts(at))
+    # With a result to read, the form folds into one line that names the settings it ran with.
+    folded = [e.label for e in at.expander if e.label.startswith("Settings: ")]
+    assert folded == [f"Settings: {settings_line(result.settings)}. Open to change them and distil again."]
+    assert f"{result.settings.epochs} epochs" in folded[0]
 
 
 def test_same_settings_do_not_distil_again(distilled):
