@@ -7,6 +7,7 @@ figure is inlined. The CLI writes it and the app offers the very same bytes.
 from __future__ import annotations
 
 import html
+import numbers
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -43,13 +44,31 @@ body {{ font-family: {FONT}; max-width: 1100px; margin: 2rem auto; padding: 0 1r
 h1 {{ font-size: 1.8rem; margin-bottom: .2rem; }}
 h2 {{ border-bottom: 1px solid #ddd; padding-bottom: .2rem; margin-top: 2.2rem; }}
 table {{ border-collapse: collapse; margin: .8rem 0; font-size: .9rem; }}
-th, td {{ border: 1px solid #ddd; padding: .3rem .6rem; text-align: right; }}
+th, td {{ border: 1px solid #ddd; padding: .3rem .6rem; text-align: left; vertical-align: top; }}
 th {{ background: #f4f4f4; }}
-td:first-child, th:first-child {{ text-align: left; }}
+.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .meta {{ color: #666; font-size: .9rem; }}
 .note {{ background: #f6f8fa; border-left: 4px solid #0072B2; padding: .5rem .8rem; }}
 .figure {{ margin: 1rem 0; }}
 """
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(f"{value:.3g}" if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral)
+                       else str(value))
+
+
+def table_html(table: pd.DataFrame) -> str:
+    """An escaped HTML table: numbers right-aligned (3 significant digits), words left-aligned."""
+    numeric = [all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in table[c].dropna())
+               for c in table.columns]
+    cls = [" class='num'" if n else "" for n in numeric]
+    head = "".join(f"<th{c}>{html.escape(str(name))}</th>" for c, name in zip(cls, table.columns))
+    rows = "".join("<tr>" + "".join(f"<td{c}>{_cell(v)}</td>" for c, v in zip(cls, row)) + "</tr>"
+                   for row in table.itertuples(index=False, name=None))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
 def render_report(title: str, subtitle: str, sections: list[Section], meta: dict[str, str] | None = None) -> str:
@@ -83,7 +102,7 @@ def render_report(title: str, subtitle: str, sections: list[Section], meta: dict
         parts.extend(f"<p>{html.escape(p)}</p>" for p in section.paragraphs)
         parts.extend(f"<p class='note'>{html.escape(n)}</p>" for n in section.notes)
         for table in section.tables:
-            parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.3g}", border=0, escape=True))
+            parts.append(table_html(table))
         for fig in section.figures:
             div = fig.to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG)  # not "html": the module
             parts.append("<div class='figure'>" + div + "</div>")

@@ -75,3 +75,16 @@ def test_neutralise_formulas_quotes_risky_cells_only():
     out = neutralise_formulas(frame)
     assert out["term"].tolist() == ["'=cmd()", "'+1", "'-2", "'@x", "age"]
     assert out["value"].tolist() == frame["value"].tolist()
+
+
+def test_report_tables_escape_names_and_align_numbers_right_words_left():
+    import pandas as pd
+
+    from core.report_html import table_html
+
+    frame = pd.DataFrame({"term <b>": ["<script>x</script>", "age"], "gap": [0.344123, float("nan")],
+                          "rows": [3, 4], "reading": ["odds ×1.54", "none"]})
+    out = table_html(frame)
+    assert "<script>" not in out and "&lt;script&gt;" in out and "term &lt;b&gt;" in out
+    assert "<th class='num'>gap</th>" in out and "<th class='num'>rows</th>" in out and "<th>reading</th>" in out
+    assert "<td class='num'>0.344</td>" in out and "<td class='num'></td>" in out  # 3 digits; NaN is blank
