@@ -76,8 +76,8 @@ def _term(name: str, differs: bool):
 def test_flags_are_marked_in_words_not_only_in_colour():
     ranking = audit_plots.discrepancy_ranking_figure([_term("group", True), _term("age", False)])
     bar = ranking.data[0]
-    marks = dict(zip(bar.y, bar.text))
-    assert theme.FLAG_MARK in marks["group"] and not marks["age"]
+    labels = dict(zip(ranking.layout.yaxis.tickvals, ranking.layout.yaxis.ticktext))
+    assert labels == {"group": f"{theme.FLAG_MARK} group", "age": "age"}
     assert theme.FLAG in list(bar.marker.color)
     assert theme.FLAG_MARK in audit_plots.pair_heatmaps_figure(_pair(True)).layout.title.text
     assert theme.FLAG_MARK not in audit_plots.pair_heatmaps_figure(_pair(False)).layout.title.text

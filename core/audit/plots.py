@@ -390,7 +390,6 @@ def discrepancy_ranking_figure(terms) -> go.Figure:
         marker_color=[theme.FLAG if t.differs else theme.DENSITY for t in terms],
         error_x=dict(type="data", symmetric=False, array=[t.discrepancy_high - t.discrepancy for t in terms],
                      arrayminus=[t.discrepancy - t.discrepancy_low for t in terms]),
-        text=[f"⚑ {L['flagged']}" if t.differs else "" for t in terms], textposition="outside",
         customdata=[[L["flagged"] if t.differs else L["not_flagged"], t.differs_share, np.exp(t.discrepancy)]
                     for t in terms],
         hovertemplate="%{y}: typical gap odds ×%{customdata[2]:.2f} (root-mean-square %{x:.3f} log-odds)<br>"
@@ -400,6 +399,9 @@ def discrepancy_ranking_figure(terms) -> go.Figure:
         height=max(300, 28 * len(terms) + 120), xaxis_title=L["discrepancy"], showlegend=False))
     highest = max([t.discrepancy_high for t in terms] + [0.1])
     fig.update_xaxes(**odds_ticks(0.0, highest))
+    # The mark sits in the term's label: beside the bar it collided with the interval's whisker.
+    fig.update_yaxes(tickvals=[t.name for t in terms],
+                     ticktext=[f"{theme.FLAG_MARK} {t.name}" if t.differs else t.name for t in terms])
     return fig
 
 
