@@ -129,7 +129,7 @@ entry = current_teacher()
 if entry is not None and entry["data_key"] == source.key and not (teacher_job and teacher_job.running):
     teacher = entry["teacher"]
     metric = METRIC_NAMES.get(teacher.metric, teacher.metric)
-    teacher_verdict(teacher, linear_target=bool((data.truth or {}).get("linear")))
+    teacher_verdict(teacher, linear_target=data.linear_target)
     left, right = st.columns([2, 1])
     with left:
         chart(plots.teacher_loss_figure(teacher.history),

@@ -72,6 +72,11 @@ class SignalDataset:
     def length(self) -> int:
         return int(self.X.shape[1])
 
+    @property
+    def linear_target(self) -> bool:
+        """The target is known to be linear in the signal (the simulation), so a linear model is its ceiling."""
+        return bool((self.truth or {}).get("linear"))
+
     def to_dict(self) -> dict:
         """Summary without the arrays (JSON-safe)."""
         return dict(name=self.name, description=self.description, task=self.task, target_name=self.target_name,

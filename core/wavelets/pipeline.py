@@ -309,7 +309,7 @@ def _distill(dataset: SignalDataset, teacher: TrainedTeacher, settings: WaveletS
     warnings = collect_warnings(metric=down.metric, teacher_score=teacher.test_score, baseline=baseline,
                                 awd_score=down.awd, init_score=down.init_wavelet, init_name=settings.wavelet,
                                 reconstructions=shown, scale=scale, task=dataset.task, psi_distance=distances,
-                                truth=truth, linear_target=bool((dataset.truth or {}).get("linear")))
+                                truth=truth, linear_target=dataset.linear_target)
     seconds = time.perf_counter() - tic
     progress(1.0, "distillation done")
     return WaveletResult(
