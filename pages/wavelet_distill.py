@@ -18,7 +18,8 @@ from ui.wavelets.data import current_source  # noqa: E402
 from ui.wavelets.forms import DISTILL_DEFAULTS, distill_form, saved  # noqa: E402
 from ui.wavelets.runs import (collect, current_result, current_sweep, current_teacher,  # noqa: E402
                              request_distill, request_sweep)
-from ui.wavelets.views import settings_line, show_warnings, teacher_summary, validity_badges  # noqa: E402
+from core.wavelets.report import settings_line  # noqa: E402
+from ui.wavelets.views import show_warnings, teacher_summary, validity_badges  # noqa: E402
 
 starting.empty()
 collect()
@@ -53,7 +54,9 @@ with st.expander("What the settings mean", icon=":material/help:"):
 
 levels_cap = max_levels(source.dataset.length) if source is not None else 4
 shown = current_result() if ready else None
-if shown is not None and shown["teacher_key"] == st.session_state.get(keys.WAVELET_TEACHER):
+running = st.session_state.get(keys.WAVELET_DISTILL_JOB)
+if shown is not None and shown["teacher_key"] == st.session_state.get(keys.WAVELET_TEACHER) \
+        and not (running is not None and running.running):  # a run in progress is not the result it names
     # A result to read: it comes first on the screen, the form folds into one line above it.
     with st.expander(f"Settings: {settings_line(shown['result'].settings)}. Open to change them and distil again.",
                      icon=":material/tune:"):

@@ -15,7 +15,8 @@ from ui import keys  # noqa: E402
 from ui.charts import chart  # noqa: E402
 from ui.wavelets.charts import loss_terms  # noqa: E402
 from ui.wavelets.runs import collect, current_sweep, require_result  # noqa: E402
-from ui.wavelets.views import (downstream_table, position_table, sample_view, settings_line, show_warnings,  # noqa: E402
+from core.wavelets.report import settings_line  # noqa: E402
+from ui.wavelets.views import (downstream_table, position_table, sample_view, show_warnings,  # noqa: E402
                               teacher_summary, validity_badges)
 
 starting.empty()

@@ -103,8 +103,7 @@ if data.truth and "positions" in data.truth:
     t = data.truth
     st.info(f"**The known answer.** The target is built from {t['wavelet']} coefficients "
             f"{', '.join(map(str, t['positions']))} of {t['level_name']}. A good distilled wavelet should make "
-            f"those few coefficients carry what the network uses. The target is linear in the signal, so a "
-            f"linear model on the raw signals is hard to beat here: the point is to recover the wavelet.",
+            f"those few coefficients carry what the network uses: the point is to recover the wavelet.",
             icon=":material/lightbulb:")
 
 st.subheader("2 · Teacher network")

@@ -118,10 +118,14 @@ def _glossary_here(page, walk: Walk, name: str) -> None:
         walk.glossary_pages.append(name)
 
 
-def _history(page, step, url_path: str) -> None:
-    """Go back or forward, then wait for that page's address and its run to end."""
+def _history(page, step, title: str) -> None:
+    """Go back or forward, then wait for that page's title and its run to end.
+
+    Not the address: the browser changes it at once, while the old page, and its
+    "notRunning" state, stay on screen until the rerun the frontend asks for starts.
+    """
     step()
-    page.wait_for_url(lambda url: urlsplit(url).path.rstrip("/").endswith("/" + url_path))
+    page.wait_for_function(f"(t) => ({H1}).includes(t)", arg=title)
     wait_for_app(page)
 
 
@@ -207,11 +211,11 @@ def walk(browser, app_url) -> Walk:
         page.locator("button[data-variant='segmented_control']", has_text="each level").click()
         wait_for_app(page)
         click_page(page, "Export")
-        _history(page, page.go_back, "wavelet-explore")
+        _history(page, page.go_back, "Explore")
         page.get_by_text("What the network looks at").wait_for()
         record.scope_after_back = _active_scope(page)
-        _history(page, page.go_forward, "wavelet-export")
-        _history(page, page.go_back, "wavelet-explore")
+        _history(page, page.go_forward, "Export")
+        _history(page, page.go_back, "Explore")
         page.get_by_text("What the network looks at").wait_for()
         record.scope_after_forward = _active_scope(page)
         _look(page, record, "wavelet-explore-each-level")

@@ -182,3 +182,13 @@ def test_the_ranking_reads_its_gaps_as_odds_factors():
     axis = fig.layout.xaxis
     assert "odds ×" in axis.title.text and axis.ticktext[0] == "×1" and axis.tickvals[0] == 0
     assert np.allclose([c[2] for c in fig.data[0].customdata], np.exp(fig.data[0].x))
+
+
+def test_a_term_whose_only_bin_is_missing_still_draws():
+    from dataclasses import replace
+
+    from core.audit.shapes import MISSING_LABEL
+
+    term = replace(_shape(student=(0.2,), outcome=(0.1,)), grid=(MISSING_LABEL,), weight=(10.0,))
+    for build in (audit_plots.term_shape_figure, audit_plots.term_side_by_side_figure, audit_plots.difference_figure):
+        build(term)  # no values to scale the axis by: default ticks, no error

@@ -166,14 +166,23 @@ def _weighted_pearson(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray
     """Pearson correlation of ``a`` and ``b`` under each row of weights ``w`` (B, n); NaN where one is constant.
 
     ``a`` and ``b`` are (n,) or (B, n). Two passes (centre, then sum), as for
-    an unweighted correlation, so a constant resample gives exactly 0 spread.
+    an unweighted correlation. "Constant" is judged on the values drawn, not on
+    the spread: a weighted mean of one repeated value can miss it by a rounding
+    error and leave a tiny spread that would pass for a correlation.
     """
     total = w.sum(1, keepdims=True)
     da = a - (w * a).sum(1, keepdims=True) / total
     db = b - (w * b).sum(1, keepdims=True) / total
     den = np.sqrt((w * da * da).sum(1) * (w * db * db).sum(1))
+    defined = (den > 0) & ~_constant_draw(a, w) & ~_constant_draw(b, w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, (w * da * db).sum(1) / den, np.nan)
+        return np.where(defined, (w * da * db).sum(1) / den, np.nan)
+
+
+def _constant_draw(v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """For each row of weights ``w`` (B, n): whether every row it draws has the same value of ``v``."""
+    drawn = w > 0
+    return np.where(drawn, v, np.inf).min(1) == np.where(drawn, v, -np.inf).max(1)
 
 
 class _Ties:

@@ -47,7 +47,7 @@ def _layout(**overrides) -> dict:
 # Odds multipliers for axis ticks, in order of preference (round factors first).
 ODDS_TIERS = ((1, 0.1, 10, 0.01, 100), (0.5, 2, 0.2, 5, 0.02, 50, 0.05, 20),
               (2 / 3, 1.5, 1 / 3, 3, 0.25, 4), (0.8, 1.25, 0.9, 1.1), (0.95, 1.05),
-              tuple(k * 10.0 ** e for e in range(-4, 4) for k in (1.2, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8)))  # far from ×1
+              tuple(k * 10.0 ** e for e in range(-9, 9) for k in (1, 1.2, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8)))
 MAX_ODDS_TICKS = 7
 
 
@@ -64,7 +64,7 @@ def odds_ticks(low: float, high: float) -> dict:
     chosen: list[float] = []
     for i, tier in enumerate(ODDS_TIERS):
         if i == len(ODDS_TIERS) - 1 and len(chosen) >= 3:
-            break  # the last tier only fills a range far from ×1
+            break  # the last tier, 1-2-5-like steps over every decade, only fills a range far from ×1
         for m in tier:
             v = float(np.log(m))
             if low <= v <= high and all(abs(v - c) >= gap for c in chosen):
@@ -74,12 +74,17 @@ def odds_ticks(low: float, high: float) -> dict:
 
 
 def _factor_text(m: float) -> str:
-    """×0.67, ×1.25, ×10, ×1,500: two significant digits below 1, three above, never an exponent."""
-    return f"×{m:.2g}" if m < 1 else f"×{m:.3g}" if m < 1000 else f"×{m:,.0f}"
+    """×0.67, ×0.00012, ×1.25, ×1,500: two significant digits below 1, three above, never an exponent."""
+    if m < 1:
+        text = f"{m:.{max(2, 1 - int(np.floor(np.log10(m))))}f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{m:.3g}" if m < 999.5 else f"{m:,.0f}"
+    return f"×{text}"
 
 
 def _odds_range(*arrays) -> tuple[float, float]:
-    values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays if a is not None and len(a)])
+    values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays if a is not None and len(a)]
+                            or [np.empty(0)])  # a term whose only bin is "missing" draws nothing here
     values = values[np.isfinite(values)]
     return (float(values.min()), float(values.max())) if values.size else (-1.0, 1.0)
 

@@ -104,6 +104,12 @@ def report_reconstructions(dataset, result, teacher, n: int = REPORT_SIGNALS) ->
     return [result_reconstruction(result, dataset.X[i], teacher.model, index=int(i)) for i in teacher.test_index[:n]]
 
 
+def settings_line(s) -> str:
+    """A distillation's settings in one line: the report, Explore's caption and Distill's folded form."""
+    return (f"{s.wavelet}, {s.levels} levels, {s.mode} boundary mode, λ = {s.lam:g}, γ = {s.gamma:g}, "
+            f"{s.epochs} epochs, {s.parametrization} parametrization")
+
+
 def report_html(result, reconstructions=()) -> str:
     """Self-contained HTML report of one distillation (the app offers the same bytes)."""
     s, d, v = result.settings, result.downstream, result.validity
@@ -147,8 +153,7 @@ def report_html(result, reconstructions=()) -> str:
         ) if p), tables=(down_table,) + ((position_table(d),) if d.position_rows() else ()),
             figures=(plots.downstream_figure(d),)),
         Section("The distilled wavelet", paragraphs=(
-            f"Started from {s.wavelet}, {s.levels} levels, {s.mode} boundary mode, λ = {s.lam:g}, γ = {s.gamma:g}, "
-            f"{s.epochs} epochs, {s.parametrization} parametrization, TRIM path '{s.trim}'.",
+            f"Started from {settings_line(s)}, TRIM path '{s.trim}'.",
         ), figures=(plots.filters_figure(result.filter, result.init_filter, initial_name=s.wavelet),
                     plots.wavefun_figure(result.filter, result.init_filter, initial_name=s.wavelet))),
         Section("Validity, checked independently with PyWavelets", paragraphs=(

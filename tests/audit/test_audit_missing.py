@@ -80,3 +80,15 @@ def test_above_the_kendall_cap_the_m_out_of_n_path_still_runs():
     out, used = bootstrap_correlations(x, 0.3 * x + rng.normal(size=2600), n_bootstrap=100, random_state=0)
     kendall = out[2]
     assert used == 2600 and kendall.defined and kendall.ci_low < kendall.estimate < kendall.ci_high
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_resample_of_one_repeated_value_is_undefined_even_when_its_mean_rounds(seed):
+    """0.1 repeated: its weighted mean misses 0.1 by a rounding error, which left a spread that passed for r."""
+    rng = np.random.default_rng(seed)
+    a = np.r_[np.full(4, 0.1), rng.normal(size=6)]
+    b = rng.normal(size=10)
+    w = np.zeros((200, 10))
+    w[:, :4] = rng.integers(1, 9, size=(200, 4))  # each resample draws only the repeated rows of a
+    assert np.isnan(_weighted_pearson(a, b, w)).all()
+    assert np.isfinite(_weighted_pearson(b, b[::-1], w)).all()  # the same draws of varying values are defined

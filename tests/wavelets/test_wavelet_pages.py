@@ -14,8 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from core.cli import main
 from core.wavelets import report
+from core.wavelets.report import settings_line
 from ui import keys
-from ui.wavelets.views import export_files, settings_line
+from ui.wavelets.views import export_files
 
 from conftest import ROOT
 
@@ -93,7 +94,7 @@ def test_signals_page_trains_teacher_and_shows_held_out_score(distilled):
     assert "Teacher ready" in ready and f"{teacher.test_score:.3f}" in ready and f"{teacher.baseline:.3f}" in ready
     assert not any("Teacher ready" in s.value for s in (at.success if teacher.below_baseline else at.warning))
     if teacher.below_baseline:  # the demo's task is linear in the signal: the box says why that is expected
-        assert ("expected on this task" in ready) == bool(at.session_state[keys.WAVELET_SOURCE].dataset.truth)
+        assert ("expected on this task" in ready) == at.session_state[keys.WAVELET_SOURCE].dataset.linear_target
     assert any(m.label == "Held-out R²" and m.value == f"{teacher.test_score:.3f}" for m in at.metric)
     alts = _alts(at)
     assert len(alts) == 2 and all(alts), alts  # signal preview and teacher loss curve, each with alt text

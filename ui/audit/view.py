@@ -127,8 +127,10 @@ def calibration_while_waiting(source, dataset, spec) -> None:
             "each score mapped to the share of people with that score who had the outcome")
     st.caption(f"The first step of the audit: {step}. The *Calibration* page has more.")
     chart(plots.calibration_mapping_figure(cal).update_layout(height=360),
-          f"Line chart of the {cal.method} calibration this audit uses: black-box score on the x axis, calibrated "
-          "probability on the y axis, over dots for the observed share with the outcome at each score.")
+          ("Line chart of the score used as a probability as it is (calibration none)" if cal.method == "none" else
+           f"Line chart of the {cal.method} calibration this audit uses")
+          + ": black-box score on the x axis, calibrated probability on the y axis, over dots for the observed "
+            "share with the outcome at each score.")
 
 
 def running_notice(old_result_shown: bool) -> None:

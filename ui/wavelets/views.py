@@ -25,12 +25,6 @@ def teacher_summary(source, teacher) -> None:
                 f"{teacher.test_score:.3f}")
 
 
-def settings_line(s) -> str:
-    """The distillation settings of a result in one line (Explore's caption, Distill's settings header)."""
-    return (f"{s.wavelet}, {s.levels} levels, {s.mode} mode, λ = {s.lam:g}, γ = {s.gamma:g}, {s.epochs} epochs, "
-            f"{s.parametrization} parametrization")
-
-
 def teacher_verdict(teacher, linear_target: bool = False) -> None:
     """"Teacher ready" in green, or as a warning when a linear model on the raw signals does better."""
     metric = metric_name(teacher.metric)
