@@ -54,7 +54,7 @@ th {{ background: #f4f4f4; }}
 
 
 def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if not isinstance(value, str) and pd.isna(value):  # None, NaN of any float type
         return ""
     return html.escape(f"{value:.3g}" if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral)
                        else str(value))

@@ -52,11 +52,19 @@ with st.expander("What the settings mean", icon=":material/help:"):
         "orthogonal by construction.\n"
         "- Distill also fits the same objective with γ = 0, to show what the network adds.")
 
+
+
+def readable_result(job):
+    """The stored result for this teacher, or None while a distillation runs (it would not be the one shown)."""
+    done = current_result() if ready else None
+    if done is None or done["teacher_key"] != st.session_state.get(keys.WAVELET_TEACHER) or (job and job.running):
+        return None
+    return done
+
+
 levels_cap = max_levels(source.dataset.length) if source is not None else 4
-shown = current_result() if ready else None
-running = st.session_state.get(keys.WAVELET_DISTILL_JOB)
-if shown is not None and shown["teacher_key"] == st.session_state.get(keys.WAVELET_TEACHER) \
-        and not (running is not None and running.running):  # a run in progress is not the result it names
+shown = readable_result(st.session_state.get(keys.WAVELET_DISTILL_JOB))
+if shown is not None:
     # A result to read: it comes first on the screen, the form folds into one line above it.
     with st.expander(f"Settings: {settings_line(shown['result'].settings)}. Open to change them and distil again.",
                      icon=":material/tune:"):
@@ -76,9 +84,8 @@ job = follow_job(keys.WAVELET_DISTILL_JOB, details=distill_live, interval=1.0)
 if job is not None and not job.running and job.error is not None:
     show_job_error(job)
 
-done = current_result()
-if ready and done is not None and done["teacher_key"] == st.session_state.get(keys.WAVELET_TEACHER) \
-        and not (job and job.running):
+done = readable_result(job)
+if done is not None:
     result = done["result"]
     d = result.downstream
     metric = "R²" if d.metric == "r2" else "accuracy"
