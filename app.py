@@ -6,11 +6,13 @@ Run with ``make run``. Pages live in ``pages/`` and are listed in
 
 import streamlit as st
 
+from ui.demos import start_pending
 from ui.favicon import ICON, LOGO, TAB_ICON
 from ui.glossary import glossary
 from ui.navigation import PAGES
 
 st.set_page_config(page_title="Distill Studio", page_icon=TAB_ICON, layout="wide")  # a local file, not fetched
+start_pending()  # Home's demo, even when the reader clicked elsewhere before Home's run was over
 
 sections: dict[str, list] = {}
 for spec in PAGES:

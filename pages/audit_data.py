@@ -26,11 +26,7 @@ st.caption("Pick the table to audit: a black-box **score**, the real **outcome**
 
 restore()  # a reload or a shared link: the dataset and settings from the address
 notice()
-# Home's one-click demo asks for a scenario; honour it before the picker is drawn.
-demo = st.session_state.pop(keys.AUDIT_DEMO, None)
-if demo in CHOICES:
-    st.session_state[keys.AUDIT_CHOICE] = demo
-elif st.session_state.get(keys.AUDIT_CHOICE) is None and current() is not None:
+if st.session_state.get(keys.AUDIT_CHOICE) is None and current() is not None:
     st.session_state[keys.AUDIT_CHOICE] = current().choice  # chosen elsewhere (Home's demo, a link)
 
 # --- 1. choose ------------------------------------------------------------

@@ -2,12 +2,11 @@
 
 import streamlit as st
 
+from ui import demos
 from ui.audit.runs import prewarm as prewarm_audit
-from ui.audit.runs import start_demo as start_audit_demo
 from ui.audit.source import CHOICE_LABELS
 from ui.navigation import page_for
 from ui.wavelets.process import prewarm
-from ui.wavelets.runs import start_demo
 
 prewarm()  # the wavelet demo's worker process starts preparing while the reader looks at Home
 prewarm_audit()  # and so do the audit's
@@ -28,8 +27,9 @@ with audit:
     st.markdown("Does a black-box risk score, such as COMPAS, use a feature more than what really happened justifies?")
     if st.button("Start the audit demo", icon=":material/play_arrow:", type="primary", key="home_audit_demo",
                  help=f"Loads the '{AUDIT_DEMO_DATASET}' scenario (a made-up score that leans on a protected "
-                      "attribute, with the true answer known) and runs the audit at the validated default settings."):
-        start_audit_demo(AUDIT_DEMO_DATASET)
+                      "attribute, with the true answer known) and runs the audit at the validated default settings.",
+                 on_click=demos.request, args=(demos.AUDIT, AUDIT_DEMO_DATASET)):
+        demos.start_pending()  # a no-op where the router already started it
         st.switch_page(page_for("audit-compare").path)
     st.caption(f"One click runs the audit on the **{CHOICE_LABELS[AUDIT_DEMO_DATASET]}** scenario, where the right "
                "answer is known in advance, and shows the verdict. COMPAS is one more click on the Data page.")
@@ -49,8 +49,9 @@ with wavelet:
     st.markdown("A neural network reads signals, but which parts of a signal does it use?")
     if st.button("Start the wavelet demo", icon=":material/play_arrow:", type="primary", key="home_wavelet_demo",
                  help=f"Loads the '{WAVELET_DEMO_DATASET}' task from the AWD paper, where the signal parts "
-                      "that matter are known, trains the network and distils a wavelet from it."):
-        start_demo(WAVELET_DEMO_DATASET)
+                      "that matter are known, trains the network and distils a wavelet from it.",
+                 on_click=demos.request, args=(demos.WAVELET, WAVELET_DEMO_DATASET)):
+        demos.start_pending()
         st.switch_page(page_for("wavelet-distill").path)
     st.caption(f"One click trains the network and distils a wavelet on the **{WAVELET_DEMO_DATASET}** task from "
                "the AWD paper, where the answer is known, and shows the result.")

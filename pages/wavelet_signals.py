@@ -3,11 +3,11 @@
 import streamlit as st
 
 from ui import keys
-from ui.opening import DEMO, ENGINE, opening
+from ui.opening import ENGINE, opening
 
 starting = opening("Signals and teacher", "Step 1 of 4 · Choose signals, then train the neural network (the *teacher*) "
                    "whose view of them Distill will turn into a wavelet.",
-                   DEMO if st.session_state.get(keys.WAVELET_DEMO) else ENGINE)
+                   ENGINE)
 # Imported after the title, so the page is never blank while torch and plotly load.
 from core.errors import InputError  # noqa: E402
 from core.io import digest  # noqa: E402
@@ -19,11 +19,10 @@ from ui.navigation import page_for  # noqa: E402
 from ui.charts import chart  # noqa: E402
 from ui.wavelets.charts import preview_figure, teacher_live  # noqa: E402
 from ui.wavelets.data import MAX_UPLOAD_MB, builtin_source, current_source, table_columns, upload_source  # noqa: E402
-from ui.wavelets.forms import TEACHER_DEFAULTS, saved, teacher_form  # noqa: E402
+from ui.wavelets.forms import teacher_form  # noqa: E402
 from ui.wavelets.runs import collect, current_teacher, request_teacher  # noqa: E402
 from ui.wavelets.views import teacher_verdict  # noqa: E402
 
-from ui.wavelets.runs import DEMO_SIGNALS  # noqa: E402 - shared with Home's one-click demo
 
 starting.empty()
 BUILTIN, UPLOAD = "Built-in task", "Upload a file"
@@ -31,13 +30,8 @@ METRIC_NAMES = {"r2": "R²", "accuracy": "accuracy"}
 
 teacher_job, _ = collect()
 
-demo = st.session_state.pop(keys.WAVELET_DEMO, None)
 previous = current_source()
-if demo in DATASETS:
-    st.session_state[keys.WAVELET_KIND] = BUILTIN
-    st.session_state[keys.WAVELET_BUILTIN] = demo
-    st.session_state[keys.WAVELET_SIZE + demo] = DEMO_SIGNALS
-elif previous is not None and keys.WAVELET_KIND not in st.session_state:
+if previous is not None and keys.WAVELET_KIND not in st.session_state:
     # Back from another page: widgets forgot their values, the chosen signals did not.
     st.session_state[keys.WAVELET_KIND] = UPLOAD if previous.builtin is None else BUILTIN
     if previous.builtin is not None:
@@ -110,8 +104,6 @@ st.subheader("2 · Teacher network")
 st.markdown("The teacher is the black box: a neural network trained to predict the target from the raw signal. "
             "Training holds out a share of the signals to score it honestly.")
 settings = teacher_form()
-if demo in DATASETS and settings is None:
-    settings = saved(keys.WAVELET_TEACHER_SETTINGS, TEACHER_DEFAULTS)  # the demo starts training at once
 if settings is not None:
     outcome = request_teacher(source.key, data, settings)
     if outcome == "reused":

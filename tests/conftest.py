@@ -11,7 +11,6 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -115,17 +114,24 @@ def wait_for_app(page, timeout: float = 120_000) -> None:
     page.wait_for_timeout(300)  # let the last deltas paint
 
 
-def click_page(page, title: str, timeout: float = 120_000) -> None:
-    """Click a page in the sidebar (keeps the session, unlike a new URL) and wait until it has run.
+H1 = "(document.querySelector(\"[data-testid='stMain'] h1\")?.innerText || '').trim()"
 
-    Waiting for the address first matters under load: the script state can still read
-    "notRunning" from the page before, and a ``go_back`` sent then skips a history entry.
+
+def wait_for_page(page, title: str, timeout: float = 120_000) -> None:
+    """Wait until the page titled ``title`` is drawn and its run has ended.
+
+    Not the address, nor the script state alone: the browser changes the address at
+    once, while the old page and its "notRunning" stay on screen until the new run
+    starts. A click sent in that gap interrupts the run it was meant to follow.
     """
-    link = page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True)
-    target = urlsplit(urljoin(page.url, link.get_attribute("href"))).path.rstrip("/")
-    link.click()
-    page.wait_for_url(lambda url: urlsplit(url).path.rstrip("/") == target, timeout=timeout)
+    page.wait_for_function(f"(t) => ({H1}) === t", arg=title, timeout=timeout)
     wait_for_app(page, timeout=timeout)
+
+
+def click_page(page, title: str, timeout: float = 120_000) -> None:
+    """Click a page in the sidebar (keeps the session, unlike a new URL) and wait until it has run."""
+    page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True).click()
+    wait_for_page(page, title, timeout)
 
 
 def screenshot(page, name: str) -> Path:

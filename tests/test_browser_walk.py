@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ARTIFACTS, click_page, screenshot, wait_for_app
+from conftest import ARTIFACTS, H1, click_page, screenshot, wait_for_app, wait_for_page
 from ui.glossary import TERMS
 from ui.navigation import PAGES
 
@@ -61,9 +61,6 @@ class Walk:
     scope_after_forward: str = ""
     tab_icon: str = ""
     logo: str = ""
-
-
-H1 = "document.querySelector(\"[data-testid='stMain'] h1\")?.innerText || ''"
 
 
 def _title_is(page, text: str):
@@ -119,14 +116,9 @@ def _glossary_here(page, walk: Walk, name: str) -> None:
 
 
 def _history(page, step, title: str) -> None:
-    """Go back or forward, then wait for that page's title and its run to end.
-
-    Not the address: the browser changes it at once, while the old page, and its
-    "notRunning" state, stay on screen until the rerun the frontend asks for starts.
-    """
+    """Go back or forward, then wait for that page's title and its run to end."""
     step()
-    page.wait_for_function(f"(t) => ({H1}).includes(t)", arg=title)
-    wait_for_app(page)
+    wait_for_page(page, title)
 
 
 def _active_scope(page) -> str:
@@ -209,6 +201,7 @@ def walk(browser, app_url) -> Walk:
         # Explore keeps "each level" through back and forward.
         click_page(page, "Explore")
         page.locator("button[data-variant='segmented_control']", has_text="each level").click()
+        page.locator("button[data-variant='segmented_control'][data-selected]", has_text="each level").wait_for()
         wait_for_app(page)
         click_page(page, "Export")
         _history(page, page.go_back, "Explore")

@@ -4,8 +4,10 @@ Pages import names from here instead of writing string literals, so a key is
 defined once and a typo is an ImportError rather than a silent new key.
 """
 
+# Home's one-click demos.
+DEMO_PENDING = "demo.pending"  # (kind, dataset name): asked for on Home, started by the router on the next run
+
 # Audit workflow.
-AUDIT_DEMO = "audit.demo_requested"  # dataset name set by Home's one-click demo button
 AUDIT_SOURCE = "audit.source"  # ui.audit.source.Source: the chosen dataset or upload, with its sha256
 AUDIT_MAPPING = "audit.mapping"  # dict: score, outcome, positive, features, protected, protected_as_features
 AUDIT_CALIBRATION = "audit.calibration_method"  # the calibration method the audit uses; also its control's key
@@ -34,7 +36,6 @@ AUDIT_MAPPING_NOTE = "audit.mapping_note"  # str: what moved when Features and t
 AUDIT_BUSY = "audit.busy"  # bool: Run was pressed while another run was going (said once on the page)
 
 # Wavelet workflow.
-WAVELET_DEMO = "wavelet.demo_requested"  # dataset name set by Home's one-click demo button
 WAVELET_UPLOAD_REF = "wavelet.upload_ref"  # dict: digest, target and length of the uploaded signals (for the address)
 WAVELET_RESTORED = "wavelet.restored"  # bool: this session already tried to restore from the address
 WAVELET_DEMO_CHAIN = "wavelet.demo_chain"  # teacher key whose distillation starts once it is trained (Home's demo)

@@ -265,6 +265,27 @@ def test_demo_loads_the_scenario_and_shows_truth(monkeypatch, request):
     assert "--dataset synthetic-biased" in texts(at.code) and "--data-seed 0" in texts(at.code)
 
 
+def test_the_router_starts_a_demo_asked_for_before_any_page_runs(monkeypatch, request):
+    """A click elsewhere can interrupt Home's run once the button noted the demo: the next run starts it.
+
+    (The browser test clicks Data at once after the demo button; AppTest runs the router on the first run only.)
+    """
+    small = {"synthetic-biased": datasets.make_synthetic("biased", n_rows=TINY_ROWS)}
+    monkeypatch.setattr("ui.audit.source.load_dataset", lambda name, **kw: small[name])
+    request.addfinalizer(_builtin.clear)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[keys.DEMO_PENDING] = ("audit", "synthetic-biased")  # what Home's button callback leaves
+    at.run()
+    no_exception(at)
+    assert keys.DEMO_PENDING not in at.session_state
+    open_page(at, "audit_data")
+    assert at.session_state[keys.AUDIT_SOURCE].choice == "synthetic-biased"
+    assert "3 · Map the columns" in [s.value for s in at.subheader]
+    assert keys.AUDIT_RUN_KEY in at.session_state  # the run started (or, after the test above, its result is shown)
+    if keys.AUDIT_JOB in at.session_state:
+        wait_for_run(at)
+
+
 def test_compas_from_a_local_copy():
     path = shared_file("compas", "compas-scores-two-years.csv")
     at = new_app()

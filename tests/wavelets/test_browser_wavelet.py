@@ -14,7 +14,7 @@ import pytest
 import pywt
 import torch
 
-from conftest import screenshot, wait_for_app
+from conftest import screenshot, wait_for_app, wait_for_page
 from core.wavelets.transform import wavedec, waverec
 
 pytestmark = pytest.mark.browser
@@ -64,7 +64,7 @@ def test_wavelet_demo_end_to_end(page, app_url, tmp_path):
 
     # A smaller teacher, so the test stays quick (the demo opened Distill; signals are chosen on Signals).
     page.locator("[data-testid='stSidebar']").get_by_role("link", name="Signals and teacher").click()
-    wait_for_app(page)
+    wait_for_page(page, "Signals and teacher")
     _set_number(page, "Signals to generate", SIGNALS)
     wait_for_app(page)
     _set_number(page, "Epochs (at most)", TEACHER_EPOCHS, in_form=True)
@@ -80,7 +80,7 @@ def test_wavelet_demo_end_to_end(page, app_url, tmp_path):
     _shot(page, "wavelet-1-signals-and-teacher")
 
     page.get_by_role("link", name="Next: distill a wavelet").click()
-    wait_for_app(page)
+    wait_for_page(page, "Distill")
     _set_number(page, "Epochs", AWD_EPOCHS, in_form=True)
     page.get_by_role("button", name="Distill", exact=True).click()
     page.get_by_role("button", name="Cancel").wait_for(timeout=LONG)  # progress panel with live curves
@@ -96,7 +96,7 @@ def test_wavelet_demo_end_to_end(page, app_url, tmp_path):
     _shot(page, "wavelet-3-distilled")
 
     page.get_by_role("link", name="Next: explore what the network looks at").click()
-    wait_for_app(page)
+    wait_for_page(page, "Explore")
     page.locator("[data-testid='stPlotlyChart']").nth(6).wait_for(timeout=LONG)
     _no_exception(page)
     assert page.get_by_text("What the network looks at").count() >= 1
@@ -104,7 +104,7 @@ def test_wavelet_demo_end_to_end(page, app_url, tmp_path):
     _shot(page, "wavelet-5-explore-narrow", width=820)  # a narrow laptop window
 
     page.locator("[data-testid='stSidebar']").get_by_role("link", name="Export").click()  # same session
-    wait_for_app(page)
+    wait_for_page(page, "Export")
     _no_exception(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download filters.json").click()

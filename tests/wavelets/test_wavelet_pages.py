@@ -257,7 +257,9 @@ def test_cancel_stops_a_running_distillation():
 
 def test_home_demo_button_starts_the_simulation_teacher():
     at = _app()
-    at.session_state[keys.WAVELET_DEMO] = "simulation"
+    at.button(key="home_wavelet_demo").click().run()
+    _no_exception(at)
+    assert keys.DEMO_PENDING not in at.session_state
     at.switch_page(SIGNALS).run()
     _no_exception(at)
     assert at.selectbox(key=keys.WAVELET_BUILTIN).value == "simulation"

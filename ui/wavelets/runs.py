@@ -35,6 +35,8 @@ def start_demo(name: str) -> None:
     from ui.wavelets.forms import TEACHER_DEFAULTS, saved
 
     source = builtin_source(name, DEMO_SIGNALS)
+    for control in (keys.WAVELET_KIND, keys.WAVELET_BUILTIN):
+        st.session_state.pop(control, None)  # Signals' controls start again from the demo's signals
     settings = saved(keys.WAVELET_TEACHER_SETTINGS, TEACHER_DEFAULTS)
     st.session_state[keys.WAVELET_TEACHER_SETTINGS] = settings
     request_teacher(source.key, source.dataset, settings)
