@@ -10,19 +10,20 @@ from ui.demos import start_pending
 from ui.favicon import ICON, LOGO, TAB_ICON
 from ui.glossary import glossary
 from ui.navigation import PAGES
+from ui.sidebar import page_links
 
 st.set_page_config(page_title="Distill Studio", page_icon=TAB_ICON, layout="wide")  # a local file, not fetched
 start_pending()  # Home's demo, even when the reader clicked elsewhere before Home's run was over
 
-sections: dict[str, list] = {}
-for spec in PAGES:
-    page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.default)
-    sections.setdefault("" if spec.section == "Home" else spec.section, []).append(page)
+pages = {spec: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.default)
+         for spec in PAGES}
+current = st.navigation(list(pages.values()), position="hidden")  # the sidebar draws its own links (ui.sidebar)
 
 st.logo(LOGO, icon_image=ICON, size="large")  # shipped in assets/, never fetched from another host
 
 with st.sidebar:
+    page_links(pages, current)
     glossary()
     st.caption("Everything runs on this computer. No data or usage statistics leave it.")
 
-st.navigation(sections).run()
+current.run()

@@ -19,6 +19,7 @@ from ui.wavelets.forms import DISTILL_DEFAULTS, distill_form, saved  # noqa: E40
 from ui.wavelets.runs import (collect, current_result, current_sweep, current_teacher,  # noqa: E402
                              request_distill, request_sweep)
 from core.wavelets.report import settings_line  # noqa: E402
+from ui.wavelets.url import state_params  # noqa: E402
 from ui.wavelets.views import show_warnings, teacher_summary, validity_badges  # noqa: E402
 
 starting.empty()
@@ -36,7 +37,8 @@ elif not ready:
     if teacher_job is not None and teacher_job.error is not None:
         show_job_error(teacher_job)  # e.g. the demo's teacher was cancelled here: say so, not only "choose signals"
     st.info("First choose signals and train a teacher network.", icon=":material/info:")
-    st.page_link(page_for("wavelet-signals").path, label="Go to Signals and teacher", icon=":material/arrow_back:")
+    st.page_link(page_for("wavelet-signals").path, label="Go to Signals and teacher", icon=":material/arrow_back:",
+                 query_params=state_params())
 else:
     teacher_summary(source, entry["teacher"])
 
@@ -105,7 +107,7 @@ if done is not None:
                     f"({result.dataset['truth']['wavelet']}): ψ distance {result.psi_distance['init_to_truth']:.2f} "
                     f"→ {result.psi_distance['to_truth']:.2f}.")
     st.page_link(page_for("wavelet-explore").path, label="Next: explore what the network looks at",
-                 icon=":material/arrow_forward:")
+                 icon=":material/arrow_forward:", query_params=state_params())
     validity_badges(result.validity)
     chart(plots.filters_figure(result.filter, result.init_filter, initial_name=result.settings.wavelet),
           f"Filter taps of the distilled wavelet beside the initial {result.settings.wavelet}.")

@@ -21,6 +21,7 @@ from ui.wavelets.charts import preview_figure, teacher_live  # noqa: E402
 from ui.wavelets.data import MAX_UPLOAD_MB, builtin_source, current_source, table_columns, upload_source  # noqa: E402
 from ui.wavelets.forms import teacher_form  # noqa: E402
 from ui.wavelets.runs import collect, current_teacher, request_teacher  # noqa: E402
+from ui.wavelets.url import state_params  # noqa: E402
 from ui.wavelets.views import teacher_verdict  # noqa: E402
 
 
@@ -130,6 +131,7 @@ if entry is not None and entry["data_key"] == source.key and not (teacher_job an
                   help="A linear model on the raw signals (ridge, penalty chosen by cross-validation) scores "
                        + (f"{teacher.baseline:.3f}" if teacher.baseline is not None else "—")
                        + " on the same held-out signals.")
-        st.page_link(page_for("wavelet-distill").path, label="Next: distill a wavelet", icon=":material/arrow_forward:")
+        st.page_link(page_for("wavelet-distill").path, label="Next: distill a wavelet", icon=":material/arrow_forward:",
+                     query_params=state_params())
 elif entry is not None and entry["data_key"] != source.key:
     st.info("The trained teacher belongs to other signals. Train one for these signals.", icon=":material/info:")

@@ -130,7 +130,7 @@ def wait_for_page(page, title: str, timeout: float = 120_000) -> None:
 
 def click_page(page, title: str, timeout: float = 120_000) -> None:
     """Click a page in the sidebar (keeps the session, unlike a new URL) and wait until it has run."""
-    page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True).click()
+    page.locator("[data-testid='stSidebar']").get_by_role("link", name=title, exact=True).click()
     wait_for_page(page, title, timeout)
 
 

@@ -57,10 +57,20 @@ class Walk:
     charts_checked: int = 0
     glossary_pages: list = field(default_factory=list)
     glossary_text: str = ""
+    history_entries: dict = field(default_factory=dict)  # page -> browser history entries its sidebar click added
     scope_after_back: str = ""
     scope_after_forward: str = ""
     tab_icon: str = ""
     logo: str = ""
+
+
+# Counts history entries: Streamlit adds one per page change and one per change of the address.
+PUSHES = ("window.__pushes = 0; const push = history.pushState.bind(history);"
+          "history.pushState = (...a) => { window.__pushes += 1; return push(...a); };")
+
+
+def _pushes(page) -> int:
+    return page.evaluate("window.__pushes")
 
 
 def _title_is(page, text: str):
@@ -149,6 +159,7 @@ def walk(browser, app_url) -> Walk:
             r.abort()  # recorded above; the test fails on it, without waiting for a network
 
     context.route("**/*", route)
+    context.add_init_script(PUSHES)
     page = context.new_page()
     page.set_default_timeout(120_000)
     page.on("websocket", lambda ws: record.requests.append({"url": ws.url, "type": "websocket"}))
@@ -168,7 +179,9 @@ def walk(browser, app_url) -> Walk:
         wait_for_app(page)
         for spec in PAGES:
             if spec.url_path.startswith("audit-"):
+                before = _pushes(page)
                 click_page(page, spec.title)
+                record.history_entries[spec.url_path] = _pushes(page) - before
                 _glossary_here(page, record, spec.url_path)
                 _look(page, record, spec.url_path)
                 if spec.url_path == "audit-compare":
@@ -188,10 +201,12 @@ def walk(browser, app_url) -> Walk:
         wait_for_app(page)
         for spec in PAGES:
             if spec.url_path.startswith("wavelet-"):
-                sidebar_link = page.locator("[data-testid='stSidebarNav']").get_by_text(spec.title, exact=True)
+                sidebar_link = page.locator("[data-testid='stSidebar']").get_by_role("link", name=spec.title, exact=True)
+                before = _pushes(page)
                 record.blank_seconds[spec.url_path] = _blank_after(page, sidebar_link.click,
                                                                    _title_is(page, spec.title))
                 wait_for_app(page)
+                record.history_entries[spec.url_path] = _pushes(page) - before
                 _glossary_here(page, record, spec.url_path)
                 if spec.url_path == "wavelet-explore":
                     page.get_by_text("Validity residuals compared with the initial wavelet").click()
@@ -268,6 +283,11 @@ def test_glossary_is_on_every_page_and_has_every_term(walk):
 def test_explore_keeps_each_level_through_back_and_forward(walk):
     assert walk.scope_after_back == "each level"
     assert walk.scope_after_forward == "each level"
+
+
+def test_one_click_is_one_history_entry(walk):
+    """A page opened by a bare link and then writing its address made two entries: Back stayed on the page."""
+    assert len(walk.history_entries) == 9 and set(walk.history_entries.values()) == {1}, walk.history_entries
 
 
 def test_main_area_is_never_blank_after_a_click(walk):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import keys
+from ui.address import held
 
 AUDIT, WAVELET = "audit", "wavelet"
 
@@ -29,5 +30,6 @@ def start_pending() -> None:
         from ui.audit.runs import start_demo
     else:
         from ui.wavelets.runs import start_demo
-    start_demo(name)
+    with held():  # Home's address stays Home's; the demo's page opens with the demo's address
+        start_demo(name)
     del st.session_state[keys.DEMO_PENDING]  # only now: an interrupted start is tried again on the next run

@@ -21,8 +21,10 @@ def show_problems(problems: list[Problem], field: str) -> None:
 
 
 def go_to(url_path: str, label: str, icon: str = ":material/arrow_forward:") -> None:
-    """A link to another page of the app."""
-    st.page_link(page_for(url_path).path, label=label, icon=icon)
+    """A link to another audit page, carrying the audit's address (one history entry per click)."""
+    from ui.audit.url import state_params
+
+    st.page_link(page_for(url_path).path, label=label, icon=icon, query_params=state_params())
 
 
 def need(what: str, url_path: str, label: str) -> None:

@@ -104,7 +104,10 @@ def require_result(empty_message: str) -> tuple[Any, dict, dict]:
                 follow_job(job_key, interval=1.0)
                 st.stop()
         st.info(empty_message, icon=":material/info:")
-        st.page_link(page_for("wavelet-distill").path, label="Go to Distill", icon=":material/arrow_back:")
+        from ui.wavelets.url import state_params
+
+        st.page_link(page_for("wavelet-distill").path, label="Go to Distill", icon=":material/arrow_back:",
+                     query_params=state_params())
         st.stop()
     return source, entry, done
 
