@@ -1,7 +1,8 @@
 """Distill Studio: the Streamlit entry point and router.
 
 Run with ``make run``. Pages live in ``pages/`` and are listed in
-``ui/navigation.py``; this file only frames and routes them.
+``ui/navigation.py``; this file frames and routes them, draws the sidebar and
+starts a demo asked for on Home.
 """
 
 import streamlit as st

@@ -30,7 +30,7 @@ with audit:
     if st.button("Start the audit demo", icon=":material/play_arrow:", type="primary", key="home_audit_demo",
                  help=f"Loads the '{AUDIT_DEMO_DATASET}' scenario (a made-up score that leans on a protected "
                       "attribute, with the true answer known) and runs the audit at the validated default settings.",
-                 on_click=demos.request, args=(demos.AUDIT, AUDIT_DEMO_DATASET)):
+                 on_click=demos.request, args=(demos.AUDIT_DEMO, AUDIT_DEMO_DATASET)):
         demos.start_pending()  # a no-op where the router already started it
         st.switch_page(page_for("audit-compare").path, query_params=audit_address())
     st.caption(f"One click runs the audit on the **{CHOICE_LABELS[AUDIT_DEMO_DATASET]}** scenario, where the right "
@@ -52,7 +52,7 @@ with wavelet:
     if st.button("Start the wavelet demo", icon=":material/play_arrow:", type="primary", key="home_wavelet_demo",
                  help=f"Loads the '{WAVELET_DEMO_DATASET}' task from the AWD paper, where the signal parts "
                       "that matter are known, trains the network and distils a wavelet from it.",
-                 on_click=demos.request, args=(demos.WAVELET, WAVELET_DEMO_DATASET)):
+                 on_click=demos.request, args=(demos.WAVELET_DEMO, WAVELET_DEMO_DATASET)):
         demos.start_pending()
         st.switch_page(page_for("wavelet-distill").path, query_params=wavelet_address())
     st.caption(f"One click trains the network and distils a wavelet on the **{WAVELET_DEMO_DATASET}** task from "

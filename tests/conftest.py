@@ -128,6 +128,16 @@ def wait_for_page(page, title: str, timeout: float = 120_000) -> None:
     wait_for_app(page, timeout=timeout)
 
 
+# Counts browser history entries: Streamlit adds one per page change and one per change of the address.
+PUSHES = ("window.__pushes = 0; const push = history.pushState.bind(history);"
+          "history.pushState = (...a) => { window.__pushes += 1; return push(...a); };")
+
+
+def pushes(page) -> int:
+    """History entries added since the document loaded (needs ``context.add_init_script(PUSHES)``)."""
+    return page.evaluate("window.__pushes")
+
+
 def click_page(page, title: str, timeout: float = 120_000) -> None:
     """Click a page in the sidebar (keeps the session, unlike a new URL) and wait until it has run."""
     page.locator("[data-testid='stSidebar']").get_by_role("link", name=title, exact=True).click()

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ARTIFACTS, H1, click_page, screenshot, wait_for_app, wait_for_page
+from conftest import ARTIFACTS, H1, PUSHES, click_page, pushes, screenshot, wait_for_app, wait_for_page
 from ui.glossary import TERMS
 from ui.navigation import PAGES
 
@@ -62,15 +62,6 @@ class Walk:
     scope_after_forward: str = ""
     tab_icon: str = ""
     logo: str = ""
-
-
-# Counts history entries: Streamlit adds one per page change and one per change of the address.
-PUSHES = ("window.__pushes = 0; const push = history.pushState.bind(history);"
-          "history.pushState = (...a) => { window.__pushes += 1; return push(...a); };")
-
-
-def _pushes(page) -> int:
-    return page.evaluate("window.__pushes")
 
 
 def _title_is(page, text: str):
@@ -179,9 +170,9 @@ def walk(browser, app_url) -> Walk:
         wait_for_app(page)
         for spec in PAGES:
             if spec.url_path.startswith("audit-"):
-                before = _pushes(page)
+                before = pushes(page)
                 click_page(page, spec.title)
-                record.history_entries[spec.url_path] = _pushes(page) - before
+                record.history_entries[spec.url_path] = pushes(page) - before
                 _glossary_here(page, record, spec.url_path)
                 _look(page, record, spec.url_path)
                 if spec.url_path == "audit-compare":
@@ -202,11 +193,11 @@ def walk(browser, app_url) -> Walk:
         for spec in PAGES:
             if spec.url_path.startswith("wavelet-"):
                 sidebar_link = page.locator("[data-testid='stSidebar']").get_by_role("link", name=spec.title, exact=True)
-                before = _pushes(page)
+                before = pushes(page)
                 record.blank_seconds[spec.url_path] = _blank_after(page, sidebar_link.click,
                                                                    _title_is(page, spec.title))
-                wait_for_app(page)
-                record.history_entries[spec.url_path] = _pushes(page) - before
+                wait_for_page(page, spec.title)
+                record.history_entries[spec.url_path] = pushes(page) - before
                 _glossary_here(page, record, spec.url_path)
                 if spec.url_path == "wavelet-explore":
                     page.get_by_text("Validity residuals compared with the initial wavelet").click()

@@ -1,8 +1,9 @@
 """Home's one-click demos, started so that a quick click elsewhere cannot lose them.
 
-The button's callback only notes the request. The router starts it at the top of
-the next run, whichever page that run draws, and forgets the request only once the
-demo has started; a run interrupted half-way (the reader clicked on) retries it.
+Streamlit cuts a run short when the reader clicks on, so the button's callback
+only notes the request (a callback draws nothing and always completes). The
+router starts the demo at the top of the next run, whichever page that run
+draws, and forgets the request once the demo has started, or has failed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import streamlit as st
 from ui import keys
 from ui.address import held
 
-AUDIT, WAVELET = "audit", "wavelet"
+AUDIT_DEMO, WAVELET_DEMO = "audit", "wavelet"
 
 
 def request(kind: str, name: str) -> None:
@@ -21,15 +22,28 @@ def request(kind: str, name: str) -> None:
 
 
 def start_pending() -> None:
-    """Start the demo asked for, if any (the router calls this before every page)."""
+    """Start the demo asked for, if any (the router calls this before every page).
+
+    Raises
+    ------
+    ValueError
+        If the request names no known demo.
+    """
     pending = st.session_state.get(keys.DEMO_PENDING)
     if pending is None:
         return
     kind, name = pending
-    if kind == AUDIT:
+    if kind == AUDIT_DEMO:
         from ui.audit.runs import start_demo
-    else:
+    elif kind == WAVELET_DEMO:
         from ui.wavelets.runs import start_demo
-    with held():  # Home's address stays Home's; the demo's page opens with the demo's address
-        start_demo(name)
-    del st.session_state[keys.DEMO_PENDING]  # only now: an interrupted start is tried again on the next run
+    else:
+        del st.session_state[keys.DEMO_PENDING]
+        raise ValueError(f"no demo called {kind!r}")
+    try:
+        with held():  # Home's address stays Home's; the demo's page opens with the demo's address
+            start_demo(name)
+    except Exception:
+        del st.session_state[keys.DEMO_PENDING]  # an error is shown once, not on every page after
+        raise
+    del st.session_state[keys.DEMO_PENDING]  # a run cut short before this line starts it again next time

@@ -34,11 +34,9 @@ AUDIT_DATA_RUN = "audit.data_run"  # button: run the audit from the Data page
 AUDIT_LOST = "audit.lost"  # str: what a reload or shared link could not restore, and how to get it back
 AUDIT_RESTORED = "audit.restored"  # str: what a reload or shared link restored (said once on the page)
 AUDIT_MAPPING_NOTE = "audit.mapping_note"  # str: what moved when Features and the protected switch were synced
-AUDIT_ADDRESS = "audit.address"  # dict: the address parameters the audit last wrote (links to its pages carry them)
 AUDIT_BUSY = "audit.busy"  # bool: Run was pressed while another run was going (said once on the page)
 
 # Wavelet workflow.
-WAVELET_ADDRESS = "wavelet.address"  # dict: the address parameters the wavelet pages last wrote
 WAVELET_UPLOAD_REF = "wavelet.upload_ref"  # dict: digest, target and length of the uploaded signals (for the address)
 WAVELET_RESTORED = "wavelet.restored"  # bool: this session already tried to restore from the address
 WAVELET_DEMO_CHAIN = "wavelet.demo_chain"  # teacher key whose distillation starts once it is trained (Home's demo)

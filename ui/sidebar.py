@@ -1,25 +1,62 @@
 """The sidebar's page links, drawn by the app instead of Streamlit's own navigation.
 
 Streamlit's links open a page with an empty address; the page then writes its
-own, and that second history entry makes Back land on the same page. These
-links carry their workflow's address (:func:`ui.address.carried`), so one click
-is one history entry.
+own, and that second history entry made Back land on the same page. These links
+carry their workflow's address as it stands, and are drawn again when a page
+changes the address later in its run, so one click is one history entry.
 """
 
 from __future__ import annotations
 
-import streamlit as st
+import threading
+from functools import partial
 
-from ui.address import carried
-from ui.navigation import HOME, PageSpec
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ui import keys
+from ui.navigation import AUDIT, HOME, WAVELET, PageSpec
+
+_run = threading.local()  # this run's redraw (a script run stays on one thread)
 
 
 def page_links(pages: dict[PageSpec, st.Page], current: st.Page) -> None:
-    """One link per page, under its workflow's heading; the page on show is highlighted by Streamlit."""
-    here = next((spec.section for spec in pages if spec.url_path == current.url_path), HOME)
-    heading = HOME
-    for spec, page in pages.items():
-        if spec.section != heading:
-            heading = spec.section
-            st.caption(heading)
-        st.page_link(page, query_params=carried(spec.section, spec.section == here) or None)
+    """One link per page, under its workflow's heading; Streamlit highlights the page on show."""
+    here = next((spec.section for spec, page in pages.items() if page is current), HOME)
+    draw = partial(_draw, st.empty(), pages, here)
+    ctx = get_script_run_ctx()
+    _run.redraw = (ctx.cursors if ctx is not None else None, draw)
+    draw()
+
+
+def refresh() -> None:
+    """Draw the links again, with the address a page has just changed."""
+    ctx = get_script_run_ctx()
+    cursors, draw = getattr(_run, "redraw", (None, None))
+    if ctx is not None and cursors is ctx.cursors:  # drawn in this run, not an earlier one
+        draw()
+
+
+def address(workflow: str, here: bool) -> dict[str, str]:
+    """The address a link to a page of ``workflow`` carries.
+
+    ``here``: whether the page on show belongs to ``workflow``; a session with
+    nothing chosen yet (a link whose file is gone) keeps the address it came with.
+    """
+    if workflow == AUDIT and st.session_state.get(keys.AUDIT_SOURCE) is not None:
+        from ui.audit.url import state_params
+    elif workflow == WAVELET and st.session_state.get(keys.WAVELET_SOURCE) is not None:
+        from ui.wavelets.url import state_params  # its modules are loaded: this session has been there
+    else:
+        return st.query_params.to_dict() if here else {}
+    return state_params()
+
+
+def _draw(slot, pages: dict[PageSpec, st.Page], here: str) -> None:
+    with slot.container():
+        heading = HOME
+        for spec, page in pages.items():
+            if spec.section != heading:
+                heading = spec.section
+                st.caption(heading)
+            st.page_link(page, query_params=address(spec.section, spec.section == here) or None)

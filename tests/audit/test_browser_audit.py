@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import ARTIFACTS, click_page, screenshot, wait_for_app
+from conftest import ARTIFACTS, PUSHES, click_page, pushes, screenshot, wait_for_app, wait_for_page
 
 pytestmark = pytest.mark.browser
 
@@ -121,6 +121,28 @@ def test_audit_pages_fit_a_narrow_laptop(browser, app_url):
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0
         _shot(page, "audit-narrow-data")
+    finally:
+        context.close()
+
+
+def test_a_change_then_a_page_click_is_one_history_entry(browser, app_url):
+    """A change written to the address late in a run redraws the sidebar's links, so Back leaves the next page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(PUSHES)
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        wait_for_app(page)
+        page.get_by_role("button", name="Start the audit demo").click()
+        click_page(page, "Data")
+        page.get_by_text("Also use protected attributes as features").click()  # the mapping moves to the address
+        page.wait_for_url(lambda url: "map=" in url)
+        wait_for_app(page)
+        before = pushes(page)
+        click_page(page, "Calibration")
+        assert pushes(page) - before == 1
+        page.go_back()
+        wait_for_page(page, "Data")
     finally:
         context.close()
 

@@ -20,7 +20,6 @@ from core.io import digest
 from core.params import accepts
 from ui import keys
 from ui.address import write_params
-from ui.navigation import AUDIT
 
 MAPPING_FIELDS = ("score", "outcome", "positive", "features", "protected", "protected_as_features")
 SETTING_PARAMS = {"preset": "preset", "seed": "random_state", "pairs": "interactions", "bags": "outer_bags",
@@ -69,7 +68,7 @@ def state_params() -> dict[str, str]:
 
 def sync() -> None:
     """Write this session's dataset and settings into the address (only when they changed)."""
-    write_params(AUDIT, state_params(), OWN)
+    write_params(state_params(), OWN)
 
 
 def restore() -> None:

@@ -15,7 +15,6 @@ import streamlit as st
 from core.errors import InputError
 from ui import keys
 from ui.address import write_params
-from ui.navigation import WAVELET
 
 OWN = ("signals", "n", "file", "target", "length", "teacher", "distill")
 
@@ -67,7 +66,7 @@ def state_params() -> dict[str, str]:
 
 def sync() -> None:
     """Write the session's signals and settings into the address when they changed."""
-    write_params(WAVELET, state_params(), OWN)
+    write_params(state_params(), OWN)
 
 
 def restore() -> None:
