@@ -278,7 +278,7 @@ def test_explore_keeps_each_level_through_back_and_forward(walk):
 
 def test_one_click_is_one_history_entry(walk):
     """A page opened by a bare link and then writing its address made two entries: Back stayed on the page."""
-    assert len(walk.history_entries) == 9 and set(walk.history_entries.values()) == {1}, walk.history_entries
+    assert len(walk.history_entries) == 9 and set(walk.history_entries.values()) == {1}, str(walk.history_entries)
 
 
 def test_main_area_is_never_blank_after_a_click(walk):

@@ -6,12 +6,29 @@ carry the address it will write (:mod:`ui.sidebar`); its own write is then a no-
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ui import keys
+
+_run = threading.local()  # what to redraw when this run changes the address (a run stays on one thread)
+
+
+def on_write(redraw: Callable[[], None]) -> None:
+    """Call ``redraw`` when this script run settles the address (the sidebar's links, drawn before it did)."""
+    ctx = get_script_run_ctx()
+    _run.hook = (ctx.cursors if ctx is not None else None, redraw)
+
+
+def _settled() -> None:
+    ctx = get_script_run_ctx()
+    cursors, redraw = getattr(_run, "hook", (None, None))
+    if ctx is not None and cursors is ctx.cursors:  # registered in this run, not an earlier one
+        redraw()
 
 
 def write_params(wanted: dict[str, str], own: tuple[str, ...]) -> None:
@@ -27,9 +44,7 @@ def write_params(wanted: dict[str, str], own: tuple[str, ...]) -> None:
             if k in st.query_params and k not in wanted:
                 del st.query_params[k]
         st.query_params.update(wanted)
-        from ui.sidebar import refresh
-
-        refresh()  # its links were drawn with the address before this change
+    _settled()  # even unchanged: the state behind the links may have moved since they were drawn
 
 
 @contextmanager

@@ -2,39 +2,27 @@
 
 Streamlit's links open a page with an empty address; the page then writes its
 own, and that second history entry made Back land on the same page. These links
-carry their workflow's address as it stands, and are drawn again when a page
-changes the address later in its run, so one click is one history entry.
+carry their workflow's address as it stands, and are drawn again once the page
+has settled its address, so one click is one history entry.
 """
 
 from __future__ import annotations
 
-import threading
 from functools import partial
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ui import keys
+from ui.address import on_write
 from ui.navigation import AUDIT, HOME, WAVELET, PageSpec
-
-_run = threading.local()  # this run's redraw (a script run stays on one thread)
 
 
 def page_links(pages: dict[PageSpec, st.Page], current: st.Page) -> None:
     """One link per page, under its workflow's heading; Streamlit highlights the page on show."""
     here = next((spec.section for spec, page in pages.items() if page is current), HOME)
     draw = partial(_draw, st.empty(), pages, here)
-    ctx = get_script_run_ctx()
-    _run.redraw = (ctx.cursors if ctx is not None else None, draw)
+    on_write(draw)  # drawn again once the page has settled its address
     draw()
-
-
-def refresh() -> None:
-    """Draw the links again, with the address a page has just changed."""
-    ctx = get_script_run_ctx()
-    cursors, draw = getattr(_run, "redraw", (None, None))
-    if ctx is not None and cursors is ctx.cursors:  # drawn in this run, not an earlier one
-        draw()
 
 
 def address(workflow: str, here: bool) -> dict[str, str]:
