@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -103,31 +104,10 @@ def test_audit_demo_end_to_end(page, fresh_app_url):
     _shot(page, "audit-7-report-file")
 
 
-def test_audit_pages_fit_a_narrow_laptop(browser, app_url):
-    """Data page at 1024 px: no horizontal scrolling.
-
-    The reader clicks Data straight after the demo button, before Home's run is over: the demo
-    still starts, and Data shows its scenario.
-    """
-    context = browser.new_context(viewport={"width": 1024, "height": 700})
-    page = context.new_page()
-    try:
-        page.goto(app_url)
-        wait_for_app(page)
-        page.get_by_role("button", name="Start the audit demo").click()
-        click_page(page, "Data")
-        page.get_by_text("3 · Map the columns").wait_for()
-        assert "data=synthetic-biased" in page.url
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0
-        _shot(page, "audit-narrow-data")
-    finally:
-        context.close()
-
-
-def test_a_change_then_a_page_click_is_one_history_entry(browser, app_url):
-    """A change written to the address late in a run redraws the sidebar's links, so Back leaves the next page."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+@contextmanager
+def _data_right_after_the_demo(browser, app_url, width: int = 1280, height: int = 800):
+    """A new reader who clicks Data straight after the demo button, before Home's run is over."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     context.add_init_script(PUSHES)
     page = context.new_page()
     try:
@@ -135,6 +115,24 @@ def test_a_change_then_a_page_click_is_one_history_entry(browser, app_url):
         wait_for_app(page)
         page.get_by_role("button", name="Start the audit demo").click()
         click_page(page, "Data")
+        yield page
+    finally:
+        context.close()
+
+
+def test_audit_pages_fit_a_narrow_laptop(browser, app_url):
+    """Data page at 1024 px: no horizontal scrolling. The demo started although Data was clicked at once."""
+    with _data_right_after_the_demo(browser, app_url, 1024, 700) as page:
+        page.get_by_text("3 · Map the columns").wait_for()
+        assert "data=synthetic-biased" in page.url
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0
+        _shot(page, "audit-narrow-data")
+
+
+def test_a_change_then_a_page_click_is_one_history_entry(browser, app_url):
+    """A change written to the address late in a run redraws the sidebar's links, so Back leaves the next page."""
+    with _data_right_after_the_demo(browser, app_url) as page:
         page.get_by_text("Also use protected attributes as features").click()  # the mapping moves to the address
         page.wait_for_url(lambda url: "map=" in url)
         wait_for_app(page)
@@ -143,8 +141,6 @@ def test_a_change_then_a_page_click_is_one_history_entry(browser, app_url):
         assert pushes(page) - before == 1
         page.go_back()
         wait_for_page(page, "Data")
-    finally:
-        context.close()
 
 
 def _settings_run(page, seed: int) -> None:
