@@ -11,14 +11,14 @@ from ui.demos import start_pending
 from ui.favicon import ICON, LOGO, TAB_ICON
 from ui.glossary import glossary
 from ui.navigation import PAGES
-from ui.sidebar import page_links
+from ui.links import page_links
 
 st.set_page_config(page_title="Distill Studio", page_icon=TAB_ICON, layout="wide")  # a local file, not fetched
 start_pending()  # Home's demo, even when the reader clicked elsewhere before Home's run was over
 
 pages = {spec: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.default)
          for spec in PAGES}
-current = st.navigation(list(pages.values()), position="hidden")  # the sidebar draws its own links (ui.sidebar)
+current = st.navigation(list(pages.values()), position="hidden")  # the sidebar draws its own links (ui.links)
 
 st.logo(LOGO, icon_image=ICON, size="large")  # shipped in assets/, never fetched from another host
 

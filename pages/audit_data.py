@@ -10,12 +10,12 @@ from ui.audit.cache import problems as cached_problems
 from ui.audit.runs import running, start_run
 from ui.audit.source import CHOICE_LABELS, CHOICES, SYNTHETIC, UPLOAD, builtin_source, compas_cached, current, load, upload_source
 from ui.audit.state import current_spec, mapping, run_key, select_source, spec_summary
-from ui.audit.url import notice, restore, state_params, sync
+from ui.audit.url import notice, restore, sync
 from ui.audit.view import go_to, show_problems
 from ui.feedback import follow_job, show_input_error, show_job_error
 from ui.jobs import start_job
 from ui.markup import md, md_list
-from ui.navigation import page_for
+from ui.links import switch_to
 
 MAX_MB = st.get_option("server.maxUploadSize")
 PREVIEW_ROWS = 200
@@ -235,6 +235,6 @@ with run:
                  disabled=busy is not None and st.session_state.get(keys.AUDIT_RUN_KEY) != run_key(source.sha256, spec),
                  help="Fits the student and the outcome model with the current settings (the validated default preset unless changed)."):
         start_run(source, dataset, spec)
-        st.switch_page(page_for("audit-compare").path, query_params=state_params())  # one history entry
+        switch_to("audit-compare")
 with check:
     go_to("audit-calibration", "First check the calibration", ":material/tune:")

@@ -5,10 +5,8 @@ import streamlit as st
 from ui import demos
 from ui.audit.runs import prewarm as prewarm_audit
 from ui.audit.source import CHOICE_LABELS
-from ui.audit.url import state_params as audit_address
-from ui.navigation import page_for
+from ui.links import switch_to
 from ui.wavelets.process import prewarm
-from ui.wavelets.url import state_params as wavelet_address
 
 prewarm()  # the wavelet demo's worker process starts preparing while the reader looks at Home
 prewarm_audit()  # and so do the audit's
@@ -32,7 +30,7 @@ with audit:
                       "attribute, with the true answer known) and runs the audit at the validated default settings.",
                  on_click=demos.request, args=(demos.AUDIT_DEMO, AUDIT_DEMO_DATASET)):
         demos.start_pending()  # a no-op where the router already started it
-        st.switch_page(page_for("audit-compare").path, query_params=audit_address())
+        switch_to("audit-compare")
     st.caption(f"One click runs the audit on the **{CHOICE_LABELS[AUDIT_DEMO_DATASET]}** scenario, where the right "
                "answer is known in advance, and shows the verdict. COMPAS is one more click on the Data page.")
     st.markdown(
@@ -54,7 +52,7 @@ with wavelet:
                       "that matter are known, trains the network and distils a wavelet from it.",
                  on_click=demos.request, args=(demos.WAVELET_DEMO, WAVELET_DEMO_DATASET)):
         demos.start_pending()
-        st.switch_page(page_for("wavelet-distill").path, query_params=wavelet_address())
+        switch_to("wavelet-distill")
     st.caption(f"One click trains the network and distils a wavelet on the **{WAVELET_DEMO_DATASET}** task from "
                "the AWD paper, where the answer is known, and shows the result.")
     st.markdown(

@@ -11,7 +11,6 @@ starting = opening("Distill", "Step 2 of 4 · Learn a wavelet whose few largest 
 from core.wavelets import plots  # noqa: E402
 from core.wavelets.transform import max_levels  # noqa: E402
 from ui.feedback import follow_job, show_job_error  # noqa: E402
-from ui.navigation import page_for  # noqa: E402
 from ui.charts import chart  # noqa: E402
 from ui.wavelets.charts import distill_live, loss_terms  # noqa: E402
 from ui.wavelets.data import current_source  # noqa: E402
@@ -19,7 +18,7 @@ from ui.wavelets.forms import DISTILL_DEFAULTS, distill_form, saved  # noqa: E40
 from ui.wavelets.runs import (collect, current_result, current_sweep, current_teacher,  # noqa: E402
                              request_distill, request_sweep)
 from core.wavelets.report import settings_line  # noqa: E402
-from ui.wavelets.url import state_params  # noqa: E402
+from ui.links import link  # noqa: E402
 from ui.wavelets.views import show_warnings, teacher_summary, validity_badges  # noqa: E402
 
 starting.empty()
@@ -37,8 +36,7 @@ elif not ready:
     if teacher_job is not None and teacher_job.error is not None:
         show_job_error(teacher_job)  # e.g. the demo's teacher was cancelled here: say so, not only "choose signals"
     st.info("First choose signals and train a teacher network.", icon=":material/info:")
-    st.page_link(page_for("wavelet-signals").path, label="Go to Signals and teacher", icon=":material/arrow_back:",
-                 query_params=state_params())
+    link("wavelet-signals", "Go to Signals and teacher", ":material/arrow_back:")
 else:
     teacher_summary(source, entry["teacher"])
 
@@ -106,8 +104,7 @@ if done is not None:
         st.markdown(f"Moved **{'toward' if moved else 'away from'}** the true wavelet "
                     f"({result.dataset['truth']['wavelet']}): ψ distance {result.psi_distance['init_to_truth']:.2f} "
                     f"→ {result.psi_distance['to_truth']:.2f}.")
-    st.page_link(page_for("wavelet-explore").path, label="Next: explore what the network looks at",
-                 icon=":material/arrow_forward:", query_params=state_params())
+    link("wavelet-explore", "Next: explore what the network looks at", ":material/arrow_forward:")
     validity_badges(result.validity)
     chart(plots.filters_figure(result.filter, result.init_filter, initial_name=result.settings.wavelet),
           f"Filter taps of the distilled wavelet beside the initial {result.settings.wavelet}.")

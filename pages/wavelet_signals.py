@@ -15,13 +15,12 @@ from core.wavelets import plots  # noqa: E402
 from core.wavelets.datasets import DATASETS, MAX_LENGTH, MIN_SIGNALS  # noqa: E402
 from ui.feedback import follow_job, show_input_error, show_job_error  # noqa: E402
 from ui.markup import md  # noqa: E402
-from ui.navigation import page_for  # noqa: E402
 from ui.charts import chart  # noqa: E402
 from ui.wavelets.charts import preview_figure, teacher_live  # noqa: E402
 from ui.wavelets.data import MAX_UPLOAD_MB, builtin_source, current_source, table_columns, upload_source  # noqa: E402
 from ui.wavelets.forms import teacher_form  # noqa: E402
 from ui.wavelets.runs import collect, current_teacher, request_teacher  # noqa: E402
-from ui.wavelets.url import state_params  # noqa: E402
+from ui.links import link  # noqa: E402
 from ui.wavelets.views import teacher_verdict  # noqa: E402
 
 
@@ -131,7 +130,6 @@ if entry is not None and entry["data_key"] == source.key and not (teacher_job an
                   help="A linear model on the raw signals (ridge, penalty chosen by cross-validation) scores "
                        + (f"{teacher.baseline:.3f}" if teacher.baseline is not None else "—")
                        + " on the same held-out signals.")
-        st.page_link(page_for("wavelet-distill").path, label="Next: distill a wavelet", icon=":material/arrow_forward:",
-                     query_params=state_params())
+        link("wavelet-distill", "Next: distill a wavelet", ":material/arrow_forward:")
 elif entry is not None and entry["data_key"] != source.key:
     st.info("The trained teacher belongs to other signals. Train one for these signals.", icon=":material/info:")

@@ -1,7 +1,7 @@
 """The page address (``st.query_params``) as the home of a workflow's choices, so reloads and links keep them.
 
 Each change of the address adds a browser history entry, so links to a page
-carry the address it will write (:mod:`ui.sidebar`); its own write is then a no-op.
+carry the address it will write (:mod:`ui.links`); its own write is then a no-op.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.audit.validate import Problem
 from ui.markup import md, md_list
-from ui.navigation import page_for
+from ui.links import link
 
 
 def show_problems(problems: list[Problem], field: str) -> None:
@@ -21,10 +21,8 @@ def show_problems(problems: list[Problem], field: str) -> None:
 
 
 def go_to(url_path: str, label: str, icon: str = ":material/arrow_forward:") -> None:
-    """A link to another audit page, carrying the audit's address (one history entry per click)."""
-    from ui.audit.url import state_params
-
-    st.page_link(page_for(url_path).path, label=label, icon=icon, query_params=state_params())
+    """A link to another page of the app."""
+    link(url_path, label, icon)
 
 
 def need(what: str, url_path: str, label: str) -> None:

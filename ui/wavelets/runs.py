@@ -89,7 +89,7 @@ def require_result(empty_message: str) -> tuple[Any, dict, dict]:
 
     A result counts only while it belongs to the signals and teacher now chosen.
     """
-    from ui.navigation import page_for
+    from ui.links import link
     from ui.wavelets.data import current_source
 
     source, entry, done = current_source(), current_teacher(), current_result()
@@ -104,10 +104,7 @@ def require_result(empty_message: str) -> tuple[Any, dict, dict]:
                 follow_job(job_key, interval=1.0)
                 st.stop()
         st.info(empty_message, icon=":material/info:")
-        from ui.wavelets.url import state_params
-
-        st.page_link(page_for("wavelet-distill").path, label="Go to Distill", icon=":material/arrow_back:",
-                     query_params=state_params())
+        link("wavelet-distill", "Go to Distill", ":material/arrow_back:")
         st.stop()
     return source, entry, done
 

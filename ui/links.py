@@ -1,9 +1,9 @@
-"""The sidebar's page links, drawn by the app instead of Streamlit's own navigation.
+"""Links between the app's pages: the sidebar's (drawn by the app, not Streamlit) and those inside pages.
 
 Streamlit's links open a page with an empty address; the page then writes its
-own, and that second history entry made Back land on the same page. These links
-carry their workflow's address as it stands, and are drawn again once the page
-has settled its address, so one click is one history entry.
+own, and that second history entry made Back land on the same page. Every link
+here carries its workflow's address as it stands, and the sidebar's are drawn
+again once the page has settled its address, so one click is one history entry.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import streamlit as st
 
 from ui import keys
 from ui.address import on_write
-from ui.navigation import AUDIT, HOME, WAVELET, PageSpec
+from ui.navigation import AUDIT, HOME, WAVELET, PageSpec, page_for
 
 
 def page_links(pages: dict[PageSpec, st.Page], current: st.Page) -> None:
@@ -25,7 +25,19 @@ def page_links(pages: dict[PageSpec, st.Page], current: st.Page) -> None:
     draw()
 
 
-def address(workflow: str, here: bool) -> dict[str, str]:
+def link(url_path: str, label: str, icon: str) -> None:
+    """A link inside a page to the page at ``url_path``."""
+    spec = page_for(url_path)
+    st.page_link(spec.path, label=label, icon=icon, query_params=address(spec.section) or None)
+
+
+def switch_to(url_path: str) -> None:
+    """Open the page at ``url_path`` now (ends this run)."""
+    spec = page_for(url_path)
+    st.switch_page(spec.path, query_params=address(spec.section) or None)
+
+
+def address(workflow: str, here: bool = False) -> dict[str, str]:
     """The address a link to a page of ``workflow`` carries.
 
     ``here``: whether the page on show belongs to ``workflow``; a session with
